@@ -1,0 +1,1 @@
+"""The usage store: records, the batched writer, rollups and the report queries."""

@@ -1,0 +1,1 @@
+"""The aiohttp portal and the stores behind it (directory, policy list, audit chain)."""

@@ -1,0 +1,72 @@
+"""The portal's app factory: settings in, a configured aiohttp application out."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+
+import aiohttp_jinja2
+import jinja2
+import structlog
+from aiohttp import web
+
+from admin.i18n import human_bytes, language, translator
+from admin.keys import DB, ROUTE_ROLES, SETTINGS, THROTTLE
+from admin.routes import ROUTE_ROLES as ROLE_TABLE
+from admin.routes import setup_routes
+from admin.security import api_errors, authorize, csrf, csrf_token, security_headers
+from admin.throttle import LoginThrottle
+from smedi.db import create_pool
+from smedi.settings import Settings
+
+log = structlog.get_logger(__name__)
+MAX_BODY_BYTES = 1024 * 1024  # forms only for now; uploads get their own limit where they appear
+
+
+async def _template_context(request: web.Request) -> dict[str, object]:
+    lang = language(request)
+    return {"user": request.get("user"), "lang": lang, "_": translator(lang), "csrf_token": csrf_token(request),
+            "path": request.path_qs}
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[api_errors, authorize, csrf], client_max_size=MAX_BODY_BYTES)
+    app[SETTINGS] = settings
+    app[ROUTE_ROLES] = ROLE_TABLE
+    app[THROTTLE] = LoginThrottle()
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("admin", "templates"),
+        autoescape=True,  # hosts and URLs come from the traffic: attacker-controlled
+        undefined=jinja2.StrictUndefined,
+        context_processors=[_template_context],
+    )
+    env.filters["bytes"] = human_bytes
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        assert settings.database_url
+        app[DB] = await create_pool(settings.database_url)
+        yield
+        await app[DB].close()
+
+    app.cleanup_ctx.append(database)
+    app.on_response_prepare.append(security_headers)
+    setup_routes(app)
+    return app
+
+
+async def run_portal(settings: Settings) -> None:
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.portal_listen.host, settings.portal_listen.port)
+    await site.start()
+    log.info("portal_started", url=settings.portal_url, listen=str(settings.portal_listen))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

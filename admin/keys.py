@@ -1,0 +1,18 @@
+"""Typed application keys shared by the app factory, middlewares and views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import asyncpg
+from aiohttp import web
+
+from admin.throttle import LoginThrottle
+from smedi.settings import Settings
+
+PUBLIC: frozenset[str] = frozenset({"*"})  # marker in the role table: no sign-in needed
+
+DB = web.AppKey("db", asyncpg.Pool)
+SETTINGS = web.AppKey("settings", Settings)
+ROUTE_ROLES = web.AppKey("route_roles", Mapping)
+THROTTLE = web.AppKey("throttle", LoginThrottle)

@@ -1,0 +1,99 @@
+"""Middlewares: one error shape, sessions, one role check per route, CSRF, security headers."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from aiohttp import web
+
+from admin import sessions
+from admin.keys import DB, PUBLIC, ROUTE_ROLES
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SESSION_COOKIE = "smedi_session"
+PRE_SESSION_COOKIE = "smedi_csrf"  # CSRF token for forms shown before sign-in (double submit)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message: str, details: object = None) -> web.Response:
+    """The API's one error shape: {"error": {"code", "message", "details"}}."""
+    return web.json_response({"error": {"code": code, "message": message, "details": details}}, status=status)
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not is_api(request):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
+        return api_error(exc.status, exc.reason.lower().replace(" ", "_"), message)
+
+
+@web.middleware
+async def authorize(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Load the session, then apply the route's roles; a route missing from the table is refused."""
+    request["user"] = await sessions.lookup(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
+    route = request.match_info.route
+    if request.match_info.http_exception is not None:
+        return await handler(request)  # 404 / 405: nothing to protect
+    allowed = request.app[ROUTE_ROLES].get(route.name or "")
+    if allowed is None:
+        raise web.HTTPForbidden(text="route has no role rule")  # fail closed
+    if allowed is PUBLIC:
+        return await handler(request)
+    user = request["user"]
+    if user is None:
+        if is_api(request):
+            raise web.HTTPUnauthorized(text="sign in first")
+        raise web.HTTPSeeOther(f"/masuk?next={quote(request.path_qs, safe='')}")
+    if not user.roles & allowed:
+        raise web.HTTPForbidden(text="your role may not open this page")
+    return await handler(request)
+
+
+def csrf_token(request: web.Request) -> str:
+    user = request.get("user")
+    if user is not None:
+        return user.csrf_token
+    if "pre_csrf" not in request:
+        request["pre_csrf"] = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
+    return request["pre_csrf"]
+
+
+@web.middleware
+async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method in UNSAFE_METHODS:
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            sent = str((await request.post()).get("csrf_token", ""))
+        user = request.get("user")
+        expected = user.csrf_token if user is not None else request.cookies.get(PRE_SESSION_COOKIE, "")
+        if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise web.HTTPForbidden(text="CSRF token missing or wrong: reload the page and try again")
+    response = await handler(request)
+    if "pre_csrf" in request and request.cookies.get(PRE_SESSION_COOKIE) != request["pre_csrf"]:
+        response.set_cookie(PRE_SESSION_COOKIE, request["pre_csrf"], httponly=True, samesite="Strict", path="/")
+    return response
+
+
+async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")

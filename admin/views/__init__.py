@@ -1,0 +1,1 @@
+"""One views module per feature."""

@@ -1,0 +1,80 @@
+"""Sign-in and sign-out. A wrong password and an unknown user get the same answer; both are audited."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from admin import audit, sessions
+from admin.i18n import LANG_COOKIE, LANGUAGES
+from admin.keys import DB, THROTTLE
+from admin.security import SESSION_COOKIE
+from proxy_addons.credentials import DUMMY_HASH, verify_password
+from smedi.sql import load_queries
+
+queries = load_queries("admin")
+
+
+def _safe_next(value: str) -> str:
+    """Only a local path: `next` must never send someone to another site after sign-in."""
+    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else "/"
+
+
+@aiohttp_jinja2.template("auth/login.html")
+async def login_form(request: web.Request) -> dict[str, object]:
+    return {"next": _safe_next(request.query.get("next", "/")), "error": None}
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", "")).strip().lower()[:64]
+    password = str(form.get("password", ""))[:1024]
+    next_url = _safe_next(str(form.get("next", "/")))
+    address = request.remote or ""
+    db, throttle = request.app[DB], request.app[THROTTLE]
+
+    def again(error: str, status: int) -> web.Response:
+        context = {"next": next_url, "error": error, "username": username}
+        return aiohttp_jinja2.render_template("auth/login.html", request, context, status=status)
+
+    if throttle.blocked(address, username):
+        await audit.record(db, username or "-", "login_throttled", username, client_ip=address or None)
+        return again("login_throttled", 429)
+    row = await db.fetchrow(queries.employee_for_login, username)
+    ok = await asyncio.to_thread(verify_password, row["password_hash"] if row else DUMMY_HASH, password)
+    if not (ok and row and row["active"]):
+        throttle.failed(address, username)
+        await audit.record(db, username or "-", "login_failed", username, client_ip=address or None)
+        return again("login_failed", 401)
+    throttle.succeeded(username)
+    token = await sessions.create(db, row["id"], address or None, request.headers.get("User-Agent", ""))
+    await audit.record(db, username, "login_succeeded", username, client_ip=address or None)
+    response = web.HTTPSeeOther(next_url)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/",
+                        secure=request.secure, max_age=int(sessions.SESSION_LIFETIME.total_seconds()))
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    user = request["user"]
+    await sessions.delete(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
+    if user is not None:
+        await audit.record(request.app[DB], user.username, "logout", user.username, client_ip=request.remote)
+    response = web.HTTPSeeOther("/masuk")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def set_language(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    lang = str(form.get("lang", "id"))
+    response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
+    response.set_cookie(LANG_COOKIE, lang if lang in LANGUAGES else "id", samesite="Lax", path="/",
+                        max_age=365 * 24 * 3600)
+    raise response
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/penggunaan" if request["user"] else "/masuk")

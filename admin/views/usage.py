@@ -1,0 +1,40 @@
+"""Today's usage per OPD and per employee (local day in SMEDI_TZ), as a page and as JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from accounting.reports import today, usage_by_employee, usage_by_org
+from admin.keys import DB, SETTINGS
+
+
+def _day(request: web.Request) -> date:
+    raw = request.query.get("tanggal", "")
+    if not raw:
+        return today(request.app[SETTINGS].tz)
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"tanggal: expected YYYY-MM-DD, got {raw[:40]!r}") from None
+
+
+async def _usage(request: web.Request) -> dict[str, object]:
+    day, tz = _day(request), request.app[SETTINGS].tz
+    orgs = await usage_by_org(request.app[DB], day, tz)
+    employees = await usage_by_employee(request.app[DB], day, tz)
+    return {"date": day.isoformat(), "timezone": tz.key, "orgs": orgs, "employees": employees}
+
+
+@aiohttp_jinja2.template("usage/today.html")
+async def usage_page(request: web.Request) -> dict[str, object]:
+    usage = await _usage(request)
+    rows = usage["employees"] + usage["orgs"]  # type: ignore[operator]
+    usage["max_bytes"] = max((r["bytes_up"] + r["bytes_down"] for r in rows), default=0) or 1
+    return usage
+
+
+async def usage_api(request: web.Request) -> web.Response:
+    return web.json_response(await _usage(request))

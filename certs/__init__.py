@@ -1,0 +1,1 @@
+"""The organisation's certificate authority: create, load, export; writes what mitmproxy reads."""

@@ -1,0 +1,1 @@
+"""mitmproxy addons of S'MEDI, one per file; `chain.py` holds their order."""

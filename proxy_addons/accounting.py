@@ -1,0 +1,85 @@
+"""One usage record per finished flow, handed to the writer's queue; serving never waits on it."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from datetime import UTC, datetime
+
+from mitmproxy import http
+from mitmproxy.net.http.http1 import assemble_request_head, assemble_response_head
+
+from accounting.records import UsageRecord
+from accounting.writer import UsageWriter
+from proxy_addons.hostnames import InvalidHost, normalize_host
+from proxy_addons.snapshots import Decision, Employee
+
+
+def _host(flow: http.HTTPFlow) -> str:
+    decision: Decision | None = flow.metadata.get("decision")
+    if decision is not None:
+        return decision.host
+    try:
+        return normalize_host(flow.request.host)
+    except InvalidHost:
+        return "(invalid)"
+
+
+def _decision(flow: http.HTTPFlow) -> str:
+    decision: Decision | None = flow.metadata.get("decision")
+    if decision is not None and decision.blocked:
+        return "block"
+    if flow.response is not None and flow.response.status_code == 407:
+        return "auth_required"
+    return "error" if flow.error else "allow"
+
+
+def usage_record(flow: http.HTTPFlow) -> UsageRecord:
+    """Bytes as seen by the employee's device: heads (re-assembled) plus bodies as on the wire."""
+    employee: Employee | None = flow.metadata.get("employee")
+    request, response = flow.request, flow.response
+    request_body = len(request.raw_content or b"")
+    response_body = len(response.raw_content or b"") if response else 0
+    bytes_up = len(assemble_request_head(request)) + request_body
+    bytes_down = len(assemble_response_head(response)) + response_body if response else 0
+    end = (response and response.timestamp_end) or time.time()
+    peer = flow.client_conn.peername
+    return UsageRecord(
+        ts=datetime.fromtimestamp(request.timestamp_start, UTC),
+        employee_id=employee.id if employee else None,
+        org_unit_id=employee.org_unit_id if employee else None,
+        client_ip=ipaddress.ip_address(peer[0]) if peer else None,
+        host=_host(flow),
+        scheme=request.scheme,
+        method=request.method[:16],
+        status=response.status_code if response else None,
+        decision=_decision(flow),
+        category="",
+        bytes_up=bytes_up,
+        bytes_down=bytes_down,
+        request_body_bytes=request_body,
+        response_body_bytes=response_body,
+        duration_ms=max(0, round((end - request.timestamp_start) * 1000)),
+    )
+
+
+class Accounting:
+    def __init__(self, writer: UsageWriter) -> None:
+        self.writer = writer
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)
+
+    def http_connect_error(self, flow: http.HTTPFlow) -> None:
+        self._record(flow)  # a refused CONNECT: 407 or blocked
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        if flow.request.method == "CONNECT" and flow.response is not None:
+            return  # an established tunnel ending; its requests were recorded one by one
+        self._record(flow)
+
+    def _record(self, flow: http.HTTPFlow) -> None:
+        if flow.metadata.get("accounted"):
+            return  # an error after the response: the flow's bytes are already counted once
+        flow.metadata["accounted"] = True
+        self.writer.submit(usage_record(flow))

@@ -1,0 +1,89 @@
+"""Keeps the proxy's snapshots current: loaded before the listeners open, reloaded on NOTIFY."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import structlog
+
+from proxy_addons.snapshots import Directory, PolicySnapshot
+from smedi.db import DatabaseUnavailable, connect
+from smedi.sql import load_queries
+
+log = structlog.get_logger(__name__)
+queries = load_queries("proxy")
+
+CHANNELS = ("directory_changed", "policy_changed")
+RECONNECT_SECONDS = 2.0
+
+
+class LiveState:
+    """The current Directory and PolicySnapshot; hooks read the attributes and never wait."""
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self.directory = Directory.empty()
+        self.policy = PolicySnapshot.empty()
+        self._pool = pool
+        self._url = url
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        await self.reload(set(CHANNELS))
+        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._reload_when_told())]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def reload(self, channels: set[str]) -> None:
+        if "directory_changed" in channels:
+            self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
+            log.info("directory_loaded", employees=len(self.directory.by_username))
+        if "policy_changed" in channels:
+            rows = await self._pool.fetch(queries.blocked_domains)
+            self.policy = PolicySnapshot(frozenset(r["domain"] for r in rows))
+            log.info("policy_loaded", blocked_domains=len(self.policy.blocked_domains))
+
+    def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
+        self._dirty.add(channel)
+        self._wake.set()
+
+    async def _reload_when_told(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            channels, self._dirty = self._dirty, set()
+            try:
+                await self.reload(channels)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # Keep serving with the snapshot we have; the listener reloads all on reconnect.
+                log.warning("snapshot_reload_failed", error=str(exc))
+
+    async def _listen(self) -> None:
+        """Hold a LISTEN connection; after a loss, reconnect and reload everything we may have missed."""
+        first = True
+        while True:
+            try:
+                conn = await connect(self._url)
+            except DatabaseUnavailable as exc:  # keep serving from memory
+                log.warning("listen_connect_failed", error=str(exc))
+                await asyncio.sleep(RECONNECT_SECONDS)
+                continue
+            try:
+                for channel in CHANNELS:
+                    await conn.add_listener(channel, self._notified)
+                if not first:
+                    self._notified(None, 0, "directory_changed", "")
+                    self._notified(None, 0, "policy_changed", "")
+                first = False
+                while not conn.is_closed():
+                    await asyncio.sleep(RECONNECT_SECONDS)
+                    await conn.execute("SELECT 1")  # notices a dead server, not only a closed socket
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("listen_connection_lost", error=str(exc))
+            finally:
+                conn.terminate()

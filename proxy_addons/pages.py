@@ -1,0 +1,48 @@
+"""The pages the proxy answers with itself: sign-in required and blocked. Autoescaped: hosts are hostile."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+from mitmproxy import http
+
+from proxy_addons.snapshots import Decision
+
+REALM = "S'MEDI"
+_HTML = "text/html; charset=utf-8"
+# The pages carry no scripts and load nothing; they may never be framed.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("proxy_addons", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(name: str, **context: object) -> bytes:
+    return _templates().get_template(name).render(**context).encode("utf-8")
+
+
+def auth_required_response() -> http.Response:
+    return http.Response.make(
+        407,
+        render("auth_required.html"),
+        {"Proxy-Authenticate": f'Basic realm="{REALM}"', "Content-Type": _HTML, **_SECURITY_HEADERS},
+    )
+
+
+def block_response(decision: Decision, url: str, portal_url: str) -> http.Response:
+    return http.Response.make(
+        403,
+        render("blocked.html", host=decision.host, url=url, rule=decision.rule, portal_url=portal_url),
+        {"Content-Type": _HTML, **_SECURITY_HEADERS},
+    )

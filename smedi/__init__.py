@@ -1,0 +1,1 @@
+"""S'MEDI: command line, settings, database, logging and the process supervisor."""

@@ -1,0 +1,3 @@
+from smedi.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""`smedi proxy`: mitmproxy embedded with our addon chain, on the settings' listen address."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+from mitmproxy.master import Master
+from mitmproxy.options import Options
+
+from accounting.writer import UsageWriter
+from certs.authority import build_upstream_bundle, ensure_ca
+from proxy_addons.chain import addons
+from proxy_addons.live import LiveState
+from smedi.db import create_pool
+from smedi.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    modes = [f"regular@{settings.proxy_listen}"]
+    if settings.transparent_listen is not None:
+        modes.append(f"transparent@{settings.transparent_listen}")
+    options: dict[str, object] = {
+        "mode": modes,
+        "confdir": str(settings.certs_dir),
+        "connection_strategy": "lazy",  # deny before connecting: a blocked site never sees us
+    }
+    if settings.upstream_ca:
+        bundle = build_upstream_bundle(settings.upstream_ca, settings.certs_dir / "upstream-trust.pem")
+        options["ssl_verify_upstream_trusted_ca"] = str(bundle)
+    return options
+
+
+async def run_proxy(settings: Settings) -> None:
+    assert settings.database_url, "the command line resolves the database before starting the proxy"
+    ensure_ca(settings.certs_dir)
+    pool = await create_pool(settings.database_url, max_size=4)
+    state = LiveState(pool, settings.database_url)
+    writer = UsageWriter(pool)
+    try:
+        await state.start()  # before the listeners open: no flow meets an empty policy
+        writer_task = asyncio.create_task(writer.run())
+        master = Master(Options())
+        master.addons.add(*addons(state, writer, settings.portal_url))
+        master.options.update(**proxy_options(settings))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, master.shutdown)
+        log.info("proxy_starting", listen=str(settings.proxy_listen), transparent=str(settings.transparent_listen))
+        try:
+            await master.run()
+        finally:
+            await writer.close(writer_task)
+            log.info("proxy_stopped", unwritten=writer.pending(), dropped=writer.dropped)
+    finally:
+        await state.close()
+        await pool.close()

@@ -1,0 +1,132 @@
+"""Settings from the environment and an optional TOML file (SMEDI_CONFIG); the environment wins."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the variable and the expected form."""
+
+
+@dataclass(frozen=True)
+class Listen:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("var")
+    database_url: str | None = None
+    proxy_listen: Listen = Listen("127.0.0.1", 8080)
+    transparent_listen: Listen | None = None
+    portal_listen: Listen = Listen("127.0.0.1", 8000)
+    portal_url: str = "http://127.0.0.1:8000"
+    admin_password: str | None = field(default=None, repr=False)  # never printed with the settings
+    tz: ZoneInfo = ZoneInfo("Asia/Jakarta")
+    upstream_ca: tuple[Path, ...] = ()
+
+    @property
+    def certs_dir(self) -> Path:
+        return self.home / "certs"
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.home / "pgdata"
+
+
+def parse_listen(name: str, value: str) -> Listen:
+    host, sep, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name}: expected HOST:PORT, got {value!r}")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if host != "localhost":
+            raise SettingsError(f"{name}: expected an IP address or localhost as HOST, got {value!r}") from None
+    return Listen(host, int(port))
+
+
+def _optional_listen(name: str, value: str) -> Listen | None:
+    return None if value.strip().lower() in ("", "off", "no", "false", "0") else parse_listen(name, value)
+
+
+def _database_url(name: str, value: str) -> str:
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(f"{name}: expected postgresql://USER@HOST:PORT/DB, got a value of another form")
+    return value
+
+
+def _portal_url(name: str, value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}: expected http(s)://HOST[:PORT], got {value!r}")
+    return value.rstrip("/")
+
+
+def _timezone(name: str, value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name}: expected an IANA time zone such as Asia/Jakarta, got {value!r}") from None
+
+
+def _ca_files(name: str, value: str) -> tuple[Path, ...]:
+    paths = tuple(Path(p) for p in value.replace(",", os.pathsep).split(os.pathsep) if p.strip())
+    for path in paths:
+        if not path.is_file():
+            raise SettingsError(f"{name}: expected PEM files separated by '{os.pathsep}', {str(path)!r} is not a file")
+    return paths
+
+
+_PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "SMEDI_HOME": ("home", lambda _n, v: Path(v)),
+    "DATABASE_URL": ("database_url", _database_url),
+    "SMEDI_PROXY_LISTEN": ("proxy_listen", parse_listen),
+    "SMEDI_TRANSPARENT_LISTEN": ("transparent_listen", _optional_listen),
+    "SMEDI_PORTAL_LISTEN": ("portal_listen", parse_listen),
+    "SMEDI_PORTAL_URL": ("portal_url", _portal_url),
+    "SMEDI_ADMIN_PASSWORD": ("admin_password", lambda _n, v: v),
+    "SMEDI_TZ": ("tz", _timezone),
+    "SMEDI_UPSTREAM_CA": ("upstream_ca", _ca_files),
+}
+
+
+def _read_toml(path: Path) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"SMEDI_CONFIG: cannot read {str(path)!r}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"SMEDI_CONFIG: {str(path)!r} is not valid TOML: {exc}") from None
+    known = {key.lower(): key for key in _PARSERS}
+    values = {}
+    for key, value in data.items():
+        env_name = known.get(key.lower()) or known.get(f"smedi_{key}".lower())
+        if env_name is None:
+            raise SettingsError(f"SMEDI_CONFIG: unknown setting {key!r} in {str(path)!r}")
+        values[env_name] = str(value)
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings; raise SettingsError naming the first bad variable."""
+    env = dict(os.environ if environ is None else environ)
+    raw = _read_toml(Path(env["SMEDI_CONFIG"])) if env.get("SMEDI_CONFIG") else {}
+    raw.update({k: v for k, v in env.items() if k in _PARSERS and v != ""})
+    values = {attr: parse(name, raw[name]) for name, (attr, parse) in _PARSERS.items() if name in raw}
+    if "portal_url" not in values:
+        listen = values.get("portal_listen", Settings.portal_listen)
+        host = "127.0.0.1" if listen.host in ("0.0.0.0", "::") else str(listen).rpartition(":")[0]
+        values["portal_url"] = f"http://{host}:{listen.port}"
+    return Settings(**values)  # type: ignore[arg-type]

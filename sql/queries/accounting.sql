@@ -1,0 +1,42 @@
+-- The usage store: raw events, the hourly rollup and the reports that read it.
+
+-- name: ensure_partitions
+-- Creates the daily partitions of usage_events. $1 first day (date), $2 number of days.
+SELECT ensure_usage_partitions($1, $2);
+
+-- name: upsert_hourly
+-- Adds a batch's totals to the hourly rollup. $1..$8 parallel arrays: hour, employee_id, host,
+-- category, requests, blocked, bytes_up, bytes_down.
+INSERT INTO usage_hourly AS u (hour, employee_id, host, category, requests, blocked, bytes_up, bytes_down)
+SELECT * FROM unnest($1::timestamptz[], $2::integer[], $3::text[], $4::text[],
+                     $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
+ON CONFLICT (hour, employee_id, host, category) DO UPDATE
+   SET requests   = u.requests + excluded.requests,
+       blocked    = u.blocked + excluded.blocked,
+       bytes_up   = u.bytes_up + excluded.bytes_up,
+       bytes_down = u.bytes_down + excluded.bytes_down;
+
+-- name: usage_by_employee
+-- Totals per employee between two instants (a local day in SMEDI_TZ). $1 start, $2 end.
+SELECT e.username, e.full_name, coalesce(o.code, '') AS org_code, coalesce(o.name, '') AS org_name,
+       sum(u.requests)::bigint AS requests, sum(u.blocked)::bigint AS blocked,
+       sum(u.bytes_up)::bigint AS bytes_up, sum(u.bytes_down)::bigint AS bytes_down
+  FROM usage_hourly u
+  JOIN employees e ON e.id = u.employee_id
+  LEFT JOIN org_units o ON o.id = e.org_unit_id
+ WHERE u.hour >= $1 AND u.hour < $2
+ GROUP BY e.username, e.full_name, o.code, o.name
+ ORDER BY sum(u.bytes_up + u.bytes_down) DESC, e.username;
+
+-- name: usage_by_org
+-- Totals per OPD between two instants. $1 start, $2 end. Employees without an OPD are grouped under ''.
+SELECT coalesce(o.code, '') AS org_code, coalesce(o.name, '') AS org_name,
+       count(DISTINCT u.employee_id)::bigint AS employees,
+       sum(u.requests)::bigint AS requests, sum(u.blocked)::bigint AS blocked,
+       sum(u.bytes_up)::bigint AS bytes_up, sum(u.bytes_down)::bigint AS bytes_down
+  FROM usage_hourly u
+  JOIN employees e ON e.id = u.employee_id
+  LEFT JOIN org_units o ON o.id = e.org_unit_id
+ WHERE u.hour >= $1 AND u.hour < $2
+ GROUP BY o.code, o.name
+ ORDER BY sum(u.bytes_up + u.bytes_down) DESC, o.code;

@@ -11,11 +11,11 @@ import jinja2
 import structlog
 from aiohttp import web
 
-from admin.i18n import human_bytes, language, translator
+from admin.i18n import human_bytes
 from admin.keys import DB, ROUTE_ROLES, SETTINGS, THROTTLE
 from admin.routes import ROUTE_ROLES as ROLE_TABLE
 from admin.routes import setup_routes
-from admin.security import api_errors, authorize, csrf, csrf_token, security_headers
+from admin.security import api_errors, authorize, csrf, security_headers
 from admin.throttle import LoginThrottle
 from smedi.db import create_pool
 from smedi.settings import Settings
@@ -24,13 +24,9 @@ log = structlog.get_logger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # forms only for now; uploads get their own limit where they appear
 
 
-async def _template_context(request: web.Request) -> dict[str, object]:
-    lang = language(request)
-    return {"user": request.get("user"), "lang": lang, "_": translator(lang), "csrf_token": csrf_token(request),
-            "path": request.path_qs}
-
-
 def create_app(settings: Settings) -> web.Application:
+    # Outermost first, and the order is behaviour: api_errors shapes every API error, including those of
+    # authorize; authorize loads the session that csrf compares the submitted token with.
     app = web.Application(middlewares=[api_errors, authorize, csrf], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[ROUTE_ROLES] = ROLE_TABLE
@@ -39,8 +35,7 @@ def create_app(settings: Settings) -> web.Application:
         app,
         loader=jinja2.PackageLoader("admin", "templates"),
         autoescape=True,  # hosts and URLs come from the traffic: attacker-controlled
-        undefined=jinja2.StrictUndefined,
-        context_processors=[_template_context],
+        undefined=jinja2.StrictUndefined,  # a name missing from a page's context is a bug: fail, don't blank
     )
     env.filters["bytes"] = human_bytes
 

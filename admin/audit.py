@@ -11,15 +11,21 @@ import asyncpg
 from smedi.sql import load_queries
 
 queries = load_queries("admin")
-Executor = asyncpg.Pool | asyncpg.Connection
+type Executor = asyncpg.Pool | asyncpg.Connection
 
 
 async def record(
-    db: Executor, actor: str, action: str, target: str = "", details: dict[str, Any] | None = None,
+    db: Executor,
+    actor: str,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
     client_ip: str | None = None,
 ) -> int:
     """Append one entry; actions are stable snake_case names such as `login_failed`, `domain_blocked`."""
-    return await db.fetchval(queries.audit_append, actor, action, target, json.dumps(details or {}), client_ip)
+    return await db.fetchval(
+        queries.audit_append, actor, action, target, json.dumps(details or {}), client_ip
+    )
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,9 @@ async def verify_chain(db: Executor) -> tuple[int, ChainBreak | None]:
     checked = 0
     for row in await db.fetch(queries.audit_chain):
         if row["prev_hash"] != expected_prev:
-            return checked, ChainBreak(row["id"], "previous-hash link does not match (an entry was removed or reordered)")
+            return checked, ChainBreak(
+                row["id"], "previous-hash link does not match (an entry was removed or reordered)"
+            )
         if row["recomputed"] != row["hash"]:
             return checked, ChainBreak(row["id"], "content does not match its hash (the entry was edited)")
         expected_prev = row["hash"]

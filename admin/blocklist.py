@@ -21,7 +21,9 @@ def normalize_domains(raw: list[str]) -> list[str]:
     return list(dict.fromkeys(domains))
 
 
-async def block(db: asyncpg.Pool | asyncpg.Connection, domains: list[str], reason: str, actor: str) -> list[str]:
+async def block(
+    db: asyncpg.Pool | asyncpg.Connection, domains: list[str], reason: str, actor: str
+) -> list[str]:
     return [r["domain"] for r in await db.fetch(queries.block_domains, domains, reason, actor)]
 
 

@@ -20,7 +20,9 @@ class DirectoryError(ValueError):
     """An input the directory refuses; the message is for the person who typed it."""
 
 
-async def add_org(db: asyncpg.Pool | asyncpg.Connection, code: str, name: str, parent: str | None = None) -> int:
+async def add_org(
+    db: asyncpg.Pool | asyncpg.Connection, code: str, name: str, parent: str | None = None
+) -> int:
     if not ORG_CODE.match(code):
         raise DirectoryError(f"OPD code {code!r}: use 1-32 letters, digits, '.', '_' or '-'")
     if not name.strip():
@@ -35,8 +37,14 @@ async def add_org(db: asyncpg.Pool | asyncpg.Connection, code: str, name: str, p
 
 
 async def add_employee(
-    db: asyncpg.Pool | asyncpg.Connection, username: str, password: str, *, org: str | None,
-    full_name: str = "", nip: str | None = None, roles: tuple[str, ...] = ("employee",),
+    db: asyncpg.Pool | asyncpg.Connection,
+    username: str,
+    password: str,
+    *,
+    org: str | None,
+    full_name: str = "",
+    nip: str | None = None,
+    roles: tuple[str, ...] = ("employee",),
 ) -> int:
     username = username.strip().lower()
     if not USERNAME.match(username):

@@ -10,7 +10,10 @@ LANGUAGES = ("id", "en")
 LANG_COOKIE = "lang"
 
 CATALOGUE: dict[str, dict[str, str]] = {
-    "app_name": {"id": "S'MEDI — Portal Internet Pemerintah Kota Semarang", "en": "S'MEDI — Semarang City Internet Portal"},
+    "app_name": {
+        "id": "S'MEDI — Portal Internet Pemerintah Kota Semarang",
+        "en": "S'MEDI — Semarang City Internet Portal",
+    },
     "sign_in": {"id": "Masuk", "en": "Sign in"},
     "sign_out": {"id": "Keluar", "en": "Sign out"},
     "username": {"id": "Nama pengguna", "en": "Username"},
@@ -32,7 +35,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "bytes_up": {"id": "Unggah", "en": "Upload"},
     "bytes_down": {"id": "Unduh", "en": "Download"},
     "share": {"id": "Porsi", "en": "Share"},
-    "no_usage": {"id": "Belum ada penggunaan tercatat pada hari ini.", "en": "No usage recorded on this day."},
+    "no_usage": {
+        "id": "Belum ada penggunaan tercatat pada hari ini.",
+        "en": "No usage recorded on this day.",
+    },
     "show": {"id": "Tampilkan", "en": "Show"},
     "date": {"id": "Tanggal", "en": "Date"},
     "ca_certificate": {"id": "Sertifikat CA", "en": "CA certificate"},

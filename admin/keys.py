@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import asyncpg
 from aiohttp import web
 
+from admin.sessions import User
 from admin.throttle import LoginThrottle
 from smedi.settings import Settings
 
@@ -16,3 +17,7 @@ DB = web.AppKey("db", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)
 ROUTE_ROLES = web.AppKey("route_roles", Mapping)
 THROTTLE = web.AppKey("throttle", LoginThrottle)
+
+# Per request: the signed-in user (None: nobody), and the CSRF token of a visitor not signed in yet.
+USER = web.RequestKey[User | None]("user")
+PRE_CSRF = web.RequestKey("pre_csrf", str)

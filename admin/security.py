@@ -7,11 +7,13 @@ import secrets
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
+import structlog
 from aiohttp import web
 
 from admin import sessions
-from admin.keys import DB, PUBLIC, ROUTE_ROLES
+from admin.keys import DB, PRE_CSRF, PUBLIC, ROUTE_ROLES, USER
 
+log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION_COOKIE = "smedi_session"
 PRE_SESSION_COOKIE = "smedi_csrf"  # CSRF token for forms shown before sign-in (double submit)
@@ -41,22 +43,29 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         if exc.status < 400:
             raise
         message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
-        return api_error(exc.status, exc.reason.lower().replace(" ", "_"), message)
+        response = api_error(exc.status, exc.reason.lower().replace(" ", "_"), message)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]  # a 405 must still say which methods work
+        return response
+    except Exception:
+        # An API client must get the one error shape even for a bug; the traceback goes to the log only.
+        log.exception("api_request_failed", path=request.path, method=request.method)
+        return api_error(500, "internal_server_error", "Internal Server Error")
 
 
 @web.middleware
 async def authorize(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Load the session, then apply the route's roles; a route missing from the table is refused."""
-    request["user"] = await sessions.lookup(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
-    route = request.match_info.route
+    request[USER] = await sessions.lookup(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
     if request.match_info.http_exception is not None:
-        return await handler(request)  # 404 / 405: nothing to protect
-    allowed = request.app[ROUTE_ROLES].get(route.name or "")
+        # 404 / 405: nothing to protect. Raised here, so a POST to a wrong URL says 404/405, not "CSRF".
+        raise request.match_info.http_exception
+    allowed = request.app[ROUTE_ROLES].get(request.match_info.route.name or "")
     if allowed is None:
         raise web.HTTPForbidden(text="route has no role rule")  # fail closed
     if allowed is PUBLIC:
         return await handler(request)
-    user = request["user"]
+    user = request[USER]
     if user is None:
         if is_api(request):
             raise web.HTTPUnauthorized(text="sign in first")
@@ -67,12 +76,12 @@ async def authorize(request: web.Request, handler: Handler) -> web.StreamRespons
 
 
 def csrf_token(request: web.Request) -> str:
-    user = request.get("user")
+    user = request.get(USER)
     if user is not None:
         return user.csrf_token
-    if "pre_csrf" not in request:
-        request["pre_csrf"] = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
-    return request["pre_csrf"]
+    if PRE_CSRF not in request:
+        request[PRE_CSRF] = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(32)
+    return request[PRE_CSRF]
 
 
 @web.middleware
@@ -80,14 +89,24 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method in UNSAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            # request.post() caches the parsed form, so the view reads the same form again. It also reads a
+            # multipart body whole (up to client_max_size): views must use request.post(), not
+            # request.multipart(), or uploads must send the token in the X-CSRF-Token header.
             sent = str((await request.post()).get("csrf_token", ""))
-        user = request.get("user")
+        user = request.get(USER)
         expected = user.csrf_token if user is not None else request.cookies.get(PRE_SESSION_COOKIE, "")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise web.HTTPForbidden(text="CSRF token missing or wrong: reload the page and try again")
     response = await handler(request)
-    if "pre_csrf" in request and request.cookies.get(PRE_SESSION_COOKIE) != request["pre_csrf"]:
-        response.set_cookie(PRE_SESSION_COOKIE, request["pre_csrf"], httponly=True, samesite="Strict", path="/")
+    if PRE_CSRF in request and request.cookies.get(PRE_SESSION_COOKIE) != request[PRE_CSRF]:
+        response.set_cookie(
+            PRE_SESSION_COOKIE,
+            request[PRE_CSRF],
+            httponly=True,
+            samesite="Strict",
+            path="/",
+            secure=request.secure,
+        )
     return response
 
 

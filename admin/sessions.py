@@ -32,8 +32,15 @@ def _digest(token: str) -> bytes:
 async def create(db: asyncpg.Pool, employee_id: int, client_ip: str | None, user_agent: str) -> str:
     token = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + SESSION_LIFETIME
-    await db.execute(queries.session_create, _digest(token), employee_id, secrets.token_urlsafe(32), expires,
-                     client_ip, user_agent[:300])
+    await db.execute(
+        queries.session_create,
+        _digest(token),
+        employee_id,
+        secrets.token_urlsafe(32),
+        expires,
+        client_ip,
+        user_agent[:300],
+    )
     return token
 
 

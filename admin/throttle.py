@@ -28,8 +28,10 @@ class LoginThrottle:
         return len(q)
 
     def blocked(self, address: str, username: str) -> bool:
-        return (self._recent(f"ip:{address}") >= MAX_FAILURES_PER_ADDRESS
-                or self._recent(f"user:{username}") >= MAX_FAILURES_PER_USERNAME)
+        return (
+            self._recent(f"ip:{address}") >= MAX_FAILURES_PER_ADDRESS
+            or self._recent(f"user:{username}") >= MAX_FAILURES_PER_USERNAME
+        )
 
     def failed(self, address: str, username: str) -> None:
         now = self._clock()

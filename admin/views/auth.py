@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from admin import audit, sessions
 from admin.i18n import LANG_COOKIE, LANGUAGES
-from admin.keys import DB, THROTTLE
+from admin.keys import DB, THROTTLE, USER
+from admin.pages import page, render_page
 from admin.security import SESSION_COOKIE
 from proxy_addons.credentials import DUMMY_HASH, verify_password
 from smedi.sql import load_queries
@@ -19,12 +19,16 @@ queries = load_queries("admin")
 
 def _safe_next(value: str) -> str:
     """Only a local path: `next` must never send someone to another site after sign-in."""
-    return value if value.startswith("/") and not value.startswith(("//", "/\\")) else "/"
+    # Browsers read a backslash as '/', and yarl (which writes the Location header) drops tabs and
+    # newlines: "/\\evil.test" and "/\t/evil.test" both end up as //evil.test. Refuse them, don't clean them.
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and value.isprintable():
+        return value
+    return "/"
 
 
-@aiohttp_jinja2.template("auth/login.html")
+@page("auth/login.html")
 async def login_form(request: web.Request) -> dict[str, object]:
-    return {"next": _safe_next(request.query.get("next", "/")), "error": None}
+    return {"next": _safe_next(request.query.get("next", "/")), "error": None, "username": ""}
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -37,7 +41,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
     def again(error: str, status: int) -> web.Response:
         context = {"next": next_url, "error": error, "username": username}
-        return aiohttp_jinja2.render_template("auth/login.html", request, context, status=status)
+        return render_page("auth/login.html", request, context, status=status)
 
     if throttle.blocked(address, username):
         await audit.record(db, username or "-", "login_throttled", username, client_ip=address or None)
@@ -49,16 +53,26 @@ async def login(request: web.Request) -> web.StreamResponse:
         await audit.record(db, username or "-", "login_failed", username, client_ip=address or None)
         return again("login_failed", 401)
     throttle.succeeded(username)
+    # A new session on every sign-in (no fixation); the browser's previous session, if any, ends here.
+    if previous := request.cookies.get(SESSION_COOKIE):
+        await sessions.delete(db, previous)
     token = await sessions.create(db, row["id"], address or None, request.headers.get("User-Agent", ""))
     await audit.record(db, username, "login_succeeded", username, client_ip=address or None)
     response = web.HTTPSeeOther(next_url)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict", path="/",
-                        secure=request.secure, max_age=int(sessions.SESSION_LIFETIME.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        path="/",
+        secure=request.secure,
+        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+    )
     raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    user = request["user"]
+    user = request[USER]
     await sessions.delete(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
     if user is not None:
         await audit.record(request.app[DB], user.username, "logout", user.username, client_ip=request.remote)
@@ -71,10 +85,11 @@ async def set_language(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     lang = str(form.get("lang", "id"))
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
-    response.set_cookie(LANG_COOKIE, lang if lang in LANGUAGES else "id", samesite="Lax", path="/",
-                        max_age=365 * 24 * 3600)
+    response.set_cookie(
+        LANG_COOKIE, lang if lang in LANGUAGES else "id", samesite="Lax", path="/", max_age=365 * 24 * 3600
+    )
     raise response
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther("/penggunaan" if request["user"] else "/masuk")
+    raise web.HTTPSeeOther("/penggunaan" if request[USER] else "/masuk")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from admin.keys import SETTINGS
+from admin.pages import page
 from certs.authority import ca_certificate_der, ca_certificate_pem, ca_fingerprint_sha256
 
 
-@aiohttp_jinja2.template("ca/index.html")
+@page("ca/index.html")
 async def ca_page(request: web.Request) -> dict[str, object]:
     certs_dir = request.app[SETTINGS].certs_dir
     return {

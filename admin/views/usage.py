@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from accounting.reports import today, usage_by_employee, usage_by_org
 from admin.keys import DB, SETTINGS
+from admin.pages import page
 
 
 def _day(request: web.Request) -> date:
@@ -16,9 +16,13 @@ def _day(request: web.Request) -> date:
     if not raw:
         return today(request.app[SETTINGS].tz)
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise web.HTTPBadRequest(text=f"tanggal: expected YYYY-MM-DD, got {raw[:40]!r}") from None
+        day = None
+    # The first and last days of the calendar have no UTC bounds in every time zone (OverflowError).
+    if day is None or not date.min < day < date.max:
+        raise web.HTTPBadRequest(text=f"tanggal: expected YYYY-MM-DD, got {raw[:40]!r}")
+    return day
 
 
 async def _usage(request: web.Request) -> dict[str, object]:
@@ -28,7 +32,7 @@ async def _usage(request: web.Request) -> dict[str, object]:
     return {"date": day.isoformat(), "timezone": tz.key, "orgs": orgs, "employees": employees}
 
 
-@aiohttp_jinja2.template("usage/today.html")
+@page("usage/today.html")
 async def usage_page(request: web.Request) -> dict[str, object]:
     usage = await _usage(request)
     rows = usage["employees"] + usage["orgs"]  # type: ignore[operator]

@@ -1,0 +1,125 @@
+"""The role table: every route has a rule, and the rule holds for every kind of visitor (the matrix)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pytest_aiohttp import AiohttpClient
+
+from admin.app import create_app
+from admin.keys import PUBLIC
+from admin.routes import ROUTE_ROLES
+from smedi.settings import Settings
+from tests.admin.conftest import USERS, NewClient, csrf_token, session_cookie, sign_in
+
+VISITORS: list[str | None] = [None, *USERS]  # None: not signed in
+# Public routes that answer something other than 200 when they work (POST forms redirect, home redirects).
+PUBLIC_OUTCOME = {"home": 303, "login": 401, "logout": 303, "language": 303}
+POST_FORMS = {"login": {"username": "nobody", "password": "not-the-password"}, "language": {"lang": "id"}}
+
+
+def sample_path(resource: web.AbstractResource) -> str:
+    if isinstance(resource, web.StaticResource):
+        return str(resource.url_for(filename="portal.css"))
+    info = resource.get_info()
+    assert "path" in info, f"{resource!r}: give the role matrix a sample URL for this route"
+    return info["path"]
+
+
+def every_route(app: web.Application) -> list[tuple[str, str, str]]:
+    """(name, method, path) of every route the router knows, read from the router itself."""
+    return [
+        (route.name or "", route.method, sample_path(resource))
+        for resource in app.router.resources()
+        for route in resource
+    ]
+
+
+def test_every_route_has_a_role_rule_and_every_rule_a_route(app: web.Application) -> None:
+    names = {name for name, _method, _path in every_route(app)}
+    assert "" not in names, "every route needs a name: the role table is keyed by name"
+    assert names <= set(ROUTE_ROLES), f"routes without a role rule: {sorted(names - set(ROUTE_ROLES))}"
+    assert set(ROUTE_ROLES) <= names, f"role rules without a route: {sorted(set(ROUTE_ROLES) - names)}"
+    assert set(PUBLIC_OUTCOME) <= names
+
+
+def test_only_the_reviewed_routes_are_public() -> None:
+    """Who may open what is a reviewed decision: a new route, or a loosened rule, changes this test too."""
+    public = {name for name, roles in ROUTE_ROLES.items() if roles is PUBLIC}
+    assert public == {"home", "login_form", "login", "logout", "language", "static", "ca", "ca_pem", "ca_der"}
+    assert {name: set(roles) for name, roles in ROUTE_ROLES.items() if roles is not PUBLIC} == {
+        "usage": {"admin"},
+        "api_usage": {"admin"},
+    }
+
+
+def allowed(route_name: str, username: str | None) -> bool:
+    roles = ROUTE_ROLES[route_name]
+    return roles is PUBLIC or (username is not None and bool(set(USERS[username]) & roles))
+
+
+async def test_role_matrix(app: web.Application, new_client: NewClient) -> None:
+    routes = every_route(app)
+    assert len(routes) >= len(ROUTE_ROLES)
+    checked = 0
+    for username in VISITORS:
+        client = await new_client()
+        for name, method, path in routes:
+            if username is not None and session_cookie(client) is None:
+                await sign_in(client, username)  # the matrix walks /keluar too
+            await check_route(client, username, name, method, path)
+            checked += 1
+    assert checked == len(VISITORS) * len(routes)
+
+
+async def check_route(client: TestClient, username: str | None, name: str, method: str, path: str) -> None:
+    where = f"{username or 'anonymous'}: {method} {path} ({name})"
+    data = None
+    if method == "POST":
+        data = {"csrf_token": await csrf_token(client, "/ca"), "next": "/ca", **POST_FORMS.get(name, {})}
+    response = await client.request(method, path, data=data, allow_redirects=False)
+    body = (await response.read()).decode(errors="replace")  # the CA download is DER
+    is_api = path.startswith("/api/")
+
+    if ROUTE_ROLES[name] is PUBLIC:
+        assert response.status == PUBLIC_OUTCOME.get(name, 200), f"{where}: {response.status} {body[:200]}"
+    elif allowed(name, username):
+        assert response.status == 200, f"{where}: {response.status} {body[:200]}"
+    elif username is None and is_api:
+        assert response.status == 401, where
+        if method != "HEAD":
+            assert json.loads(body)["error"]["code"] == "unauthorized", where
+    elif username is None:
+        assert response.status == 303, where
+        assert response.headers["Location"].startswith("/masuk?next="), where
+    else:
+        assert response.status == 403, where
+        if is_api and method != "HEAD":
+            assert json.loads(body)["error"]["code"] == "forbidden", where
+
+
+@pytest.mark.parametrize("path", ["/uji-tanpa-aturan", "/api/v1/uji-tanpa-aturan"])
+@pytest.mark.parametrize("named", [True, False])
+async def test_a_route_missing_from_the_role_table_is_refused(
+    settings: Settings, aiohttp_client: AiohttpClient, users: dict[str, int], path: str, named: bool
+) -> None:
+    called = []
+
+    async def forgotten(_request: web.Request) -> web.Response:
+        called.append(True)
+        return web.Response(text="should not be reachable")
+
+    app = create_app(settings)
+    app.router.add_get(path, forgotten, name="uji_tanpa_aturan" if named else None)
+    client = await aiohttp_client(app)
+    for visitor in (None, "admin"):
+        if visitor:
+            await sign_in(client, visitor)
+        response = await client.get(path, allow_redirects=False)
+        assert response.status == 403, f"{visitor}: {response.status}"
+        if path.startswith("/api/"):
+            assert (await response.json())["error"]["code"] == "forbidden"
+    assert called == []

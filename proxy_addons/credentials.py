@@ -16,6 +16,7 @@ from proxy_addons.snapshots import Directory, Employee
 
 MAX_HEADER_LENGTH = 1024  # far above any real Basic header; longer ones are refused before decoding
 CACHE_SECONDS = 300.0  # a changed password or a deactivated employee is honoured at once anyway
+FAILURE_CACHE_SECONDS = 30.0  # a stale saved password retried by a device costs one argon2 run, not one per request
 CACHE_SIZE = 10_000
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -63,6 +64,7 @@ class CredentialChecker:
 
     def __init__(self) -> None:
         self._cache: dict[bytes, _Verified] = {}
+        self._failures: dict[bytes, tuple[Directory, float]] = {}  # valid only for the directory it saw
         self._inflight: dict[bytes, asyncio.Future[Employee | None]] = {}
 
     async def check(self, header: str, directory: Directory) -> Employee | None:
@@ -74,12 +76,19 @@ class CredentialChecker:
             if entry and entry.active and entry.password_hash == hit.password_hash and hit.expires > time.monotonic():
                 return entry.employee
             del self._cache[key]
+        failed = self._failures.get(key)
+        if failed is not None and failed[0] is directory and failed[1] > time.monotonic():
+            return None
         if key in self._inflight:  # browsers open several connections with the same header at once
             return await asyncio.shield(self._inflight[key])
         future: asyncio.Future[Employee | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             employee = await self._verify(key, header, directory)
+            if employee is None:
+                if len(self._failures) >= CACHE_SIZE:
+                    self._failures.clear()
+                self._failures[key] = (directory, time.monotonic() + FAILURE_CACHE_SECONDS)
             future.set_result(employee)
             return employee
         except BaseException as exc:

@@ -60,3 +60,13 @@ async def test_concurrent_checks_of_one_header_share_one_verification() -> None:
     results = await asyncio.gather(*(checker.check(header, d) for _ in range(6)))
     assert {r.username for r in results if r} == {"budi"}
     assert len(checker._cache) == 1
+
+
+async def test_a_failure_is_remembered_until_the_directory_changes() -> None:
+    checker, d = CredentialChecker(), directory(password="lama12345")
+    header = basic("budi", "baru12345")
+    assert await checker.check(header, d) is None
+    assert await checker.check(header, d) is None  # answered from the failure cache
+    assert len(checker._failures) == 1
+    # The admin sets the new password: the directory is reloaded and the same header now works.
+    assert (await checker.check(header, directory(password="baru12345"))).username == "budi"

@@ -1,0 +1,151 @@
+"""Identity, policy and accounting addons on mitmproxy's own test flows (tflow), with in-memory snapshots."""
+
+from __future__ import annotations
+
+import base64
+import ssl
+from types import SimpleNamespace
+
+import pytest
+from mitmproxy import connection
+from mitmproxy.proxy import context, server_hooks
+from mitmproxy.test import taddons, tflow
+from mitmproxy.tls import ClientHello, ClientHelloData
+
+from accounting.writer import UsageWriter
+from proxy_addons.accounting import Accounting
+from proxy_addons.credentials import hash_password
+from proxy_addons.identity import Identity
+from proxy_addons.policy import Policy
+from proxy_addons.snapshots import Directory, PolicySnapshot
+
+PASSWORD = "rahasia123"
+
+
+def state(*blocked: str) -> SimpleNamespace:
+    """The two attributes addons read from LiveState: a fake over the real snapshot types."""
+    directory = Directory.from_rows([{"id": 7, "username": "budi", "full_name": "Budi", "org_unit_id": 3,
+                                      "org_code": "DISKOMINFO", "password_hash": hash_password(PASSWORD),
+                                      "active": True}])
+    return SimpleNamespace(directory=directory, policy=PolicySnapshot(frozenset(blocked)))
+
+
+def client_hello_bytes(sni: str) -> bytes:
+    """A real ClientHello from Python's TLS stack, without record (5) and handshake (4) headers."""
+    bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context().wrap_bio(bio_in, bio_out, server_hostname=sni)
+    with pytest.raises(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return bio_out.read()[9:]
+
+
+def auth_header(password: str = PASSWORD) -> str:
+    return "Basic " + base64.b64encode(f"budi:{password}".encode()).decode()
+
+
+async def test_identity_refuses_without_credentials_and_strips_the_header_with_them() -> None:
+    identity = Identity(state())  # type: ignore[arg-type]
+    with taddons.context(identity):
+        anonymous = tflow.tflow()
+        await identity.requestheaders(anonymous)
+        assert anonymous.response.status_code == 407
+        assert anonymous.response.headers["Proxy-Authenticate"] == 'Basic realm="S\'MEDI"'
+
+        wrong = tflow.tflow()
+        wrong.request.headers["Proxy-Authorization"] = auth_header("salah")
+        await identity.requestheaders(wrong)
+        assert wrong.response.status_code == 407 and "Proxy-Authorization" not in wrong.request.headers
+
+        signed = tflow.tflow()
+        signed.request.headers["Proxy-Authorization"] = auth_header()
+        await identity.requestheaders(signed)
+        assert signed.response is None
+        assert signed.metadata["employee"].username == "budi"
+        assert "Proxy-Authorization" not in signed.request.headers  # never forwarded, never kept
+
+
+async def test_an_authenticated_connect_covers_the_requests_inside_its_tunnel() -> None:
+    identity = Identity(state())  # type: ignore[arg-type]
+    with taddons.context(identity):
+        connect = tflow.tflow()
+        connect.request.method = "CONNECT"
+        connect.request.headers["Proxy-Authorization"] = auth_header()
+        await identity.http_connect(connect)
+        inner = tflow.tflow(client_conn=connect.client_conn)
+        await identity.requestheaders(inner)
+        assert inner.metadata["employee"].id == 7
+        identity.client_disconnected(connect.client_conn)
+        after = tflow.tflow(client_conn=connect.client_conn)
+        await identity.requestheaders(after)
+        assert after.response.status_code == 407
+
+
+def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
+    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy):
+        for host in ("judi.test", "WWW.Judi.Test.", "a.b.judi.test"):
+            f = tflow.tflow()
+            f.request.host = host
+            policy.requestheaders(f)
+            assert f.response.status_code == 403, host
+            assert b"diblokir" in f.response.content
+            assert f.metadata["decision"].rule == "blocked_domain:judi.test"
+        allowed = tflow.tflow()
+        allowed.request.host = "notjudi.test"
+        policy.requestheaders(allowed)
+        assert allowed.response is None and not allowed.metadata["decision"].blocked
+
+
+def test_block_page_escapes_hostile_urls() -> None:
+    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy):
+        f = tflow.tflow()
+        f.request.host = "judi.test"
+        f.request.path = "/<script>alert(1)</script>"
+        policy.requestheaders(f)
+        assert b"<script>alert" not in f.response.content
+        assert b"&lt;script&gt;" in f.response.content
+
+
+def test_an_invalid_host_is_refused_with_400() -> None:
+    policy = Policy(state(), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy):
+        f = tflow.tflow()
+        f.request.host = "bad..host"
+        policy.requestheaders(f)
+        assert f.response.status_code == 400
+
+
+def test_a_blocked_sni_is_never_connected() -> None:
+    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy) as tctx:
+        client = connection.Client(peername=("198.18.1.2", 50000), sockname=("198.18.1.1", 8080),
+                                   timestamp_start=0)
+        ctx = context.Context(client, tctx.options)
+        hello = ClientHello(client_hello_bytes("www.judi.test"))
+        data = ClientHelloData(ctx, hello)
+        policy.tls_clienthello(data)
+        assert data.ignore_connection
+        server = connection.Server(address=("judi.test", 443))
+        policy.server_connect(server_hooks.ServerConnectionHookData(server, client))
+        assert server.error == "blocked by policy (SNI)"
+        policy.client_disconnected(client)
+        other = connection.Server(address=("judi.test", 443))
+        policy.server_connect(server_hooks.ServerConnectionHookData(other, client))
+        assert other.error is None
+
+
+def test_accounting_records_each_finished_flow_once() -> None:
+    writer = UsageWriter(pool=None)  # type: ignore[arg-type]  # submit() never touches the pool
+    accounting = Accounting(writer)
+    with taddons.context(accounting):
+        f = tflow.tflow(resp=True)
+        f.request.content = b"12345"
+        f.response.content = b"x" * 300
+        accounting.response(f)
+        accounting.error(f)  # an error after the response must not count the bytes again
+        assert writer.pending() == 1
+        record = writer._queue[0]
+        assert (record.request_body_bytes, record.response_body_bytes) == (5, 300)
+        assert record.bytes_up > 5 and record.bytes_down > 300 and record.decision == "allow"
+        assert record.employee_id is None and record.status == 200

@@ -14,6 +14,7 @@ run: $(STAMP)
 	$(VENV)/bin/smedi up
 
 test: $(STAMP)
+	bin/ensure-chromium
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)

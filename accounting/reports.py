@@ -23,9 +23,13 @@ def today(tz: ZoneInfo) -> date:
     return datetime.now(tz).date()
 
 
-async def usage_by_employee(db: asyncpg.Pool | asyncpg.Connection, day: date, tz: ZoneInfo) -> list[dict[str, object]]:
+async def usage_by_employee(
+    db: asyncpg.Pool | asyncpg.Connection, day: date, tz: ZoneInfo
+) -> list[dict[str, object]]:
     return [dict(r) for r in await db.fetch(queries.usage_by_employee, *local_day_bounds(day, tz))]
 
 
-async def usage_by_org(db: asyncpg.Pool | asyncpg.Connection, day: date, tz: ZoneInfo) -> list[dict[str, object]]:
+async def usage_by_org(
+    db: asyncpg.Pool | asyncpg.Connection, day: date, tz: ZoneInfo
+) -> list[dict[str, object]]:
     return [dict(r) for r in await db.fetch(queries.usage_by_org, *local_day_bounds(day, tz))]

@@ -93,7 +93,9 @@ class UsageWriter:
         if self._partitions_until is not None and now < self._partitions_until:
             return
         try:
-            await conn.execute(queries.ensure_partitions, (now - timedelta(days=1)).date(), PARTITION_DAYS_AHEAD)
+            await conn.execute(
+                queries.ensure_partitions, (now - timedelta(days=1)).date(), PARTITION_DAYS_AHEAD
+            )
         except asyncpg.PostgresError as exc:
             # Rows still land in the default partition; nothing is lost, retention is just coarser.
             log.warning("usage_partitions_not_created", error=str(exc))

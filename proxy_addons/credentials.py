@@ -16,7 +16,9 @@ from proxy_addons.snapshots import Directory, Employee
 
 MAX_HEADER_LENGTH = 1024  # far above any real Basic header; longer ones are refused before decoding
 CACHE_SECONDS = 300.0  # a changed password or a deactivated employee is honoured at once anyway
-FAILURE_CACHE_SECONDS = 30.0  # a stale saved password retried by a device costs one argon2 run, not one per request
+FAILURE_CACHE_SECONDS = (
+    30.0  # a stale saved password retried by a device costs one argon2 run, not one per request
+)
 CACHE_SIZE = 10_000
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -73,7 +75,12 @@ class CredentialChecker:
         if hit is not None:
             entry = directory.by_username.get(hit.username)
             # Valid only while the employee is active with the same hash it was verified against.
-            if entry and entry.active and entry.password_hash == hit.password_hash and hit.expires > time.monotonic():
+            if (
+                entry
+                and entry.active
+                and entry.password_hash == hit.password_hash
+                and hit.expires > time.monotonic()
+            ):
                 return entry.employee
             del self._cache[key]
         failed = self._failures.get(key)

@@ -57,7 +57,9 @@ class Policy:
             try:
                 decision = self.state.policy.decide(normalize_host(raw))
             except InvalidHost as exc:
-                flow.response = http.Response.make(400, f"Bad host name: {exc}\n", {"Content-Type": "text/plain"})
+                flow.response = http.Response.make(
+                    400, f"Bad host name: {exc}\n", {"Content-Type": "text/plain"}
+                )
                 flow.metadata["decision"] = Decision(raw[:253], blocked=True, rule="invalid_host")
                 return
             if decision.blocked:
@@ -67,4 +69,9 @@ class Policy:
         if decision.blocked:
             flow.response = block_response(decision, flow.request.pretty_url, self.portal_url)
             employee = flow.metadata.get("employee")
-            log.info("request_blocked", employee=employee and employee.username, host=decision.host, rule=decision.rule)
+            log.info(
+                "request_blocked",
+                employee=employee and employee.username,
+                host=decision.host,
+                rule=decision.rule,
+            )

@@ -31,7 +31,9 @@ async def bootstrap(settings: Settings) -> Bootstrapped:
         generated = None
         if not await conn.fetchval(queries.admin_exists):
             password = settings.admin_password or secrets.token_urlsafe(12)
-            await add_employee(conn, FIRST_ADMIN, password, org=None, full_name="Administrator", roles=("admin",))
+            await add_employee(
+                conn, FIRST_ADMIN, password, org=None, full_name="Administrator", roles=("admin",)
+            )
             await audit.record(conn, "system", "first_admin_created", FIRST_ADMIN)
             generated = None if settings.admin_password else password
     finally:

@@ -8,6 +8,7 @@ import csv
 import dataclasses
 import getpass
 import json
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -91,7 +92,9 @@ async def cmd_org_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with conn.transaction():
             await add_org(conn, args.code, args.name, args.parent)
-            await audit.record(conn, _actor(), "org_added", args.code, {"name": args.name, "parent": args.parent})
+            await audit.record(
+                conn, _actor(), "org_added", args.code, {"name": args.name, "parent": args.parent}
+            )
     except DirectoryError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -111,11 +114,21 @@ async def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with conn.transaction():
             await add_employee(
-                conn, args.username, password, org=args.org, full_name=args.name or "", nip=args.nip,
+                conn,
+                args.username,
+                password,
+                org=args.org,
+                full_name=args.name or "",
+                nip=args.nip,
                 roles=tuple(args.role or ["employee"]),
             )
-            await audit.record(conn, _actor(), "employee_added", args.username.lower(),
-                               {"org": args.org, "roles": args.role or ["employee"]})
+            await audit.record(
+                conn,
+                _actor(),
+                "employee_added",
+                args.username.lower(),
+                {"org": args.org, "roles": args.role or ["employee"]},
+            )
     except DirectoryError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -169,8 +182,16 @@ async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
         await conn.close()
     columns = ["username", "full_name", "org_code", "requests", "blocked", "bytes_up", "bytes_down"]
     if args.format == "json":
-        print(json.dumps({"date": day.isoformat(), "timezone": settings.tz.key,
-                          "employees": [{c: r[c] for c in columns} for r in rows]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "date": day.isoformat(),
+                    "timezone": settings.tz.key,
+                    "employees": [{c: r[c] for c in columns} for r in rows],
+                },
+                indent=2,
+            )
+        )
     elif args.format == "csv":
         out = csv.writer(sys.stdout)
         out.writerow(columns)
@@ -195,8 +216,11 @@ async def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int
     finally:
         await conn.close()
     if broken is not None:
-        print(f"audit chain BROKEN at entry {broken.row_id}: {broken.reason} ({checked} entries before it are intact)",
-              file=sys.stderr)
+        print(
+            f"audit chain BROKEN at entry {broken.row_id}: {broken.reason} "
+            f"({checked} entries before it are intact)",
+            file=sys.stderr,
+        )
         return 1
     print(f"audit chain intact: {checked} entries verified")
     return 0
@@ -208,7 +232,9 @@ async def cmd_ca_export(args: argparse.Namespace, settings: Settings) -> int:
     ensure_ca(settings.certs_dir)
     if args.der:
         if sys.stdout.isatty():
-            raise UsageError("--der writes binary data: redirect it to a file, e.g. smedi ca export --der > ca.cer")
+            raise UsageError(
+                "--der writes binary data: redirect it to a file, e.g. smedi ca export --der > ca.cer"
+            )
         sys.stdout.buffer.write(ca_certificate_der(settings.certs_dir))
     else:
         sys.stdout.write(ca_certificate_pem(settings.certs_dir).decode("ascii"))
@@ -217,7 +243,8 @@ async def cmd_ca_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="smedi", description="S'MEDI internet gateway and SAMAWA open data portal (Pemerintah Kota Semarang)."
+        prog="smedi",
+        description="S'MEDI internet gateway and SAMAWA open data portal (Pemerintah Kota Semarang).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -233,36 +260,55 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     command("migrate", cmd_db_migrate, "apply the migrations not yet applied", db)
 
-    org = sub.add_parser("org", help="OPDs (organisation units)").add_subparsers(dest="org_command", required=True)
+    org = sub.add_parser("org", help="OPDs (organisation units)").add_subparsers(
+        dest="org_command", required=True
+    )
     p = command("add", cmd_org_add, "add an OPD", org)
     p.add_argument("code", help="short code, e.g. DISKOMINFO")
     p.add_argument("name", help='full name, e.g. "Dinas Komunikasi dan Informatika"')
     p.add_argument("--parent", metavar="CODE", help="the OPD this one belongs to")
 
-    user = sub.add_parser("user", help="employees and portal accounts").add_subparsers(dest="user_command", required=True)
+    user = sub.add_parser("user", help="employees and portal accounts").add_subparsers(
+        dest="user_command", required=True
+    )
     p = command("add", cmd_user_add, "add an employee; the password is read from standard input", user)
     p.add_argument("username")
     p.add_argument("--org", required=True, metavar="CODE", help="the employee's OPD")
     p.add_argument("--name", help="full name")
     p.add_argument("--nip", help="Nomor Induk Pegawai (18 digits)")
-    p.add_argument("--role", action="append", metavar="ROLE",
-                   help="admin, hr, inspector, data_operator, walidata or employee (repeatable; default employee)")
+    p.add_argument(
+        "--role",
+        action="append",
+        metavar="ROLE",
+        help="admin, hr, inspector, data_operator, walidata or employee (repeatable; default employee)",
+    )
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
-    policy = sub.add_parser("policy", help="the blocked list").add_subparsers(dest="policy_command", required=True)
-    p = command("block", cmd_policy, "block domains and all their subdomains (takes effect without a restart)", policy)
+    policy = sub.add_parser("policy", help="the blocked list").add_subparsers(
+        dest="policy_command", required=True
+    )
+    p = command(
+        "block", cmd_policy, "block domains and all their subdomains (takes effect without a restart)", policy
+    )
     p.add_argument("domains", nargs="+", metavar="DOMAIN")
     p.add_argument("--reason", default="", help="why, shown to admins")
     p = command("unblock", cmd_policy, "remove domains from the blocked list", policy)
     p.add_argument("domains", nargs="+", metavar="DOMAIN")
 
-    report = sub.add_parser("report", help="usage reports").add_subparsers(dest="report_command", required=True)
+    report = sub.add_parser("report", help="usage reports").add_subparsers(
+        dest="report_command", required=True
+    )
     p = command("usage", cmd_report_usage, "usage per employee on one day (SMEDI_TZ)", report)
     p.add_argument("--date", type=_parse_date, help="YYYY-MM-DD (default: today)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
-    command("verify", cmd_audit_verify, "check the audit log's hash chain; exit 1 at the first broken entry", audit)
+    command(
+        "verify",
+        cmd_audit_verify,
+        "check the audit log's hash chain; exit 1 at the first broken entry",
+        audit,
+    )
 
     ca = sub.add_parser("ca", help="the organisation's CA").add_subparsers(dest="ca_command", required=True)
     p = command("export", cmd_ca_export, "print the CA certificate (PEM; --der for Windows/Android)", ca)
@@ -277,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging()
+    # SIGTERM ends a command like Ctrl-C: exit handlers run (the embedded PostgreSQL is let go of).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         settings = load_settings()
         return asyncio.run(args.handler(args, settings))

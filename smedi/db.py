@@ -42,7 +42,9 @@ async def create_pool(url: str, *, min_size: int = 1, max_size: int = 5) -> asyn
         )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         reason = str(exc) or type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}") from None
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}"
+        ) from None
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -50,7 +52,9 @@ async def connect(url: str) -> asyncpg.Connection:
         conn = await asyncpg.connect(url, timeout=10)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         reason = str(exc) or type(exc).__name__
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}") from None
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {describe_target(url)}: {reason}"
+        ) from None
     await _init_connection(conn)
     return conn
 

@@ -25,5 +25,7 @@ def configure_logging(*, json: bool | None = None, level: int = logging.INFO) ->
         cache_logger_on_first_use=True,
     )
     # mitmproxy re-sends every record to all addons; keep it to warnings (see MITMPROXY_NOTES §1).
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("mitmproxy").setLevel(logging.WARNING)

@@ -49,7 +49,9 @@ async def run_proxy(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, master.shutdown)
-        log.info("proxy_starting", listen=str(settings.proxy_listen), transparent=str(settings.transparent_listen))
+        log.info(
+            "proxy_starting", listen=str(settings.proxy_listen), transparent=str(settings.transparent_listen)
+        )
         try:
             await master.run()
         finally:

@@ -33,7 +33,7 @@ class Settings:
     portal_listen: Listen = Listen("127.0.0.1", 8000)
     portal_url: str = "http://127.0.0.1:8000"
     admin_password: str | None = field(default=None, repr=False)  # never printed with the settings
-    tz: ZoneInfo = ZoneInfo("Asia/Jakarta")
+    tz: ZoneInfo = ZoneInfo("Asia/Jakarta")  # noqa: RUF009  ZoneInfo instances are cached and immutable
     upstream_ca: tuple[Path, ...] = ()
 
     @property
@@ -54,7 +54,9 @@ def parse_listen(name: str, value: str) -> Listen:
         ipaddress.ip_address(host)
     except ValueError:
         if host != "localhost":
-            raise SettingsError(f"{name}: expected an IP address or localhost as HOST, got {value!r}") from None
+            raise SettingsError(
+                f"{name}: expected an IP address or localhost as HOST, got {value!r}"
+            ) from None
     return Listen(host, int(port))
 
 
@@ -78,14 +80,18 @@ def _timezone(name: str, value: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"{name}: expected an IANA time zone such as Asia/Jakarta, got {value!r}") from None
+        raise SettingsError(
+            f"{name}: expected an IANA time zone such as Asia/Jakarta, got {value!r}"
+        ) from None
 
 
 def _ca_files(name: str, value: str) -> tuple[Path, ...]:
     paths = tuple(Path(p) for p in value.replace(",", os.pathsep).split(os.pathsep) if p.strip())
     for path in paths:
         if not path.is_file():
-            raise SettingsError(f"{name}: expected PEM files separated by '{os.pathsep}', {str(path)!r} is not a file")
+            raise SettingsError(
+                f"{name}: expected PEM files separated by '{os.pathsep}', {str(path)!r} is not a file"
+            )
     return paths
 
 
@@ -127,6 +133,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values = {attr: parse(name, raw[name]) for name, (attr, parse) in _PARSERS.items() if name in raw}
     if "portal_url" not in values:
         listen = values.get("portal_listen", Settings.portal_listen)
-        host = "127.0.0.1" if listen.host in ("0.0.0.0", "::") else str(listen).rpartition(":")[0]
+        assert isinstance(listen, Listen)
+        wildcard = listen.host in ("0.0.0.0", "::")  # noqa: S104  a comparison, not a bind
+        host = "127.0.0.1" if wildcard else str(listen).rpartition(":")[0]
         values["portal_url"] = f"http://{host}:{listen.port}"
     return Settings(**values)  # type: ignore[arg-type]

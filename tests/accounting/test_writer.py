@@ -14,15 +14,43 @@ from accounting.writer import UsageWriter
 T0 = datetime(2026, 12, 3, 9, 15, tzinfo=UTC)
 
 
-def record(minutes: int = 0, employee: int | None = 1, host: str = "news.test", decision: str = "allow",
-           up: int = 100, down: int = 1000) -> UsageRecord:
-    return UsageRecord(T0 + timedelta(minutes=minutes), employee, None, ipaddress.ip_address("198.18.1.2"), host,
-                       "https", "GET", 200, decision, "", up, down, 0, down - 200, 12)
+def record(
+    minutes: int = 0,
+    employee: int | None = 1,
+    host: str = "news.test",
+    decision: str = "allow",
+    up: int = 100,
+    down: int = 1000,
+) -> UsageRecord:
+    return UsageRecord(
+        T0 + timedelta(minutes=minutes),
+        employee,
+        None,
+        ipaddress.ip_address("198.18.1.2"),
+        host,
+        "https",
+        "GET",
+        200,
+        decision,
+        "",
+        up,
+        down,
+        0,
+        down - 200,
+        12,
+    )
 
 
 def test_rollup_sums_by_hour_employee_host_and_category() -> None:
-    rows = rollup_hourly([record(0), record(10, decision="block"), record(40, host="x.test"), record(65),
-                          record(0, employee=None)])
+    rows = rollup_hourly(
+        [
+            record(0),
+            record(10, decision="block"),
+            record(40, host="x.test"),
+            record(65),
+            record(0, employee=None),
+        ]
+    )
     by_key = {(r.hour.hour, r.employee_id, r.host): r for r in rows}
     assert by_key[(9, 1, "news.test")][4:] == (2, 1, 200, 2000)
     assert by_key[(9, 1, "x.test")][4:] == (1, 0, 100, 1000)
@@ -43,7 +71,9 @@ async def test_records_and_rollup_land_together(db: asyncpg.Pool) -> None:
         writer.submit(record(i % 120))
     assert await writer.flush()
     assert await _totals(db) == (2500, 2500, 2_500_000)
-    partitions = await db.fetchval("SELECT count(*) FROM pg_inherits WHERE inhparent = 'usage_events'::regclass")
+    partitions = await db.fetchval(
+        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'usage_events'::regclass"
+    )
     assert partitions >= 7  # days ahead created, beside the default partition
 
 
@@ -51,7 +81,9 @@ async def test_a_failed_flush_keeps_the_batch_and_writes_it_exactly_once_later(d
     writer = UsageWriter(db)
     for i in range(10):
         writer.submit(record(i))
-    await db.execute("ALTER TABLE usage_hourly RENAME TO usage_hourly_away")  # the rollup fails mid-transaction
+    await db.execute(
+        "ALTER TABLE usage_hourly RENAME TO usage_hourly_away"
+    )  # the rollup fails mid-transaction
     assert not await writer.flush()
     assert writer.pending() == 10
     assert await db.fetchval("SELECT count(*) FROM usage_events") == 0  # COPY rolled back with it

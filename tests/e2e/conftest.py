@@ -65,8 +65,14 @@ class Gateway:
 
     async def smedi(self, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "smedi", *args, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "smedi",
+            *args,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate(stdin)
         return proc.returncode or 0, out.decode(), err.decode()
@@ -75,8 +81,15 @@ class Gateway:
 async def curl(*args: str) -> tuple[int, bytes, str]:
     """Run curl; returns (exit code, body, stderr). -w appends the status code on its own last line."""
     proc = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "curl",
+        "-sS",
+        "--max-time",
+        "20",
+        "-w",
+        "\n%{http_code}",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     return proc.returncode or 0, out, err.decode()
@@ -87,13 +100,22 @@ def split_status(out: bytes) -> tuple[bytes, int]:
     return body, int(status or 0)
 
 
-async def start_child(command: str, env: dict[str, str], hosts: Path, log: Path) -> asyncio.subprocess.Process:
+async def start_child(
+    command: str, env: dict[str, str], hosts: Path, log: Path
+) -> asyncio.subprocess.Process:
     # A private mount namespace with our hosts file over /etc/hosts: news.test resolves to 127.0.0.1
     # for this process only (root; CI runs as root).
     script = f'mount --bind "{hosts}" /etc/hosts && exec "{sys.executable}" -m smedi {command}'
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
-            "unshare", "-m", "sh", "-c", script, env=env, stdout=out, stderr=asyncio.subprocess.STDOUT,
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            script,
+            env=env,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
         )
 
 
@@ -155,7 +177,13 @@ async def portal(gateway: Gateway, tmp_path: Path) -> AsyncIterator[str]:
     log = tmp_path / "portal.log"
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "smedi", "portal", env=gateway.env, stdout=out, stderr=asyncio.subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "smedi",
+            "portal",
+            env=gateway.env,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
         )
     try:
         await wait_for_port(gateway.portal_port, proc, log)

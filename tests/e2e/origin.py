@@ -1,4 +1,4 @@
-"""Real origin servers for end-to-end tests: HTTP and HTTPS (own test CA), with request and connection logs."""
+"""Real origins for end-to-end tests: HTTP and HTTPS (own test CA), with request and connection logs."""
 
 from __future__ import annotations
 
@@ -26,29 +26,44 @@ def make_test_ca(directory: Path, names: list[str]) -> tuple[Path, Path, Path]:
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
-        x509.CertificateBuilder().subject_name(_name("Intranet Test CA")).issuer_name(_name("Intranet Test CA"))
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        x509.CertificateBuilder()
+        .subject_name(_name("Intranet Test CA"))
+        .issuer_name(_name("Intranet Test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
-        x509.CertificateBuilder().subject_name(_name(names[0])).issuer_name(ca.subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     paths = directory / "test-ca.pem", directory / "origin.pem", directory / "origin.key"
     paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return paths
 
 
@@ -91,10 +106,14 @@ def origin_app(origin: Origin) -> web.Application:
     return app
 
 
-async def start_origin(origin: Origin, ssl_context: ssl.SSLContext | None = None) -> tuple[web.AppRunner, asyncio.Server]:
+async def start_origin(
+    origin: Origin, ssl_context: ssl.SSLContext | None = None
+) -> tuple[web.AppRunner, asyncio.Server]:
     runner = web.AppRunner(origin_app(origin), access_log=None)
     await runner.setup()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: _Counting(origin, runner.server()), "127.0.0.1", 0, ssl=ssl_context)
+    server = await loop.create_server(
+        lambda: _Counting(origin, runner.server()), "127.0.0.1", 0, ssl=ssl_context
+    )
     origin.port = server.sockets[0].getsockname()[1]
     return runner, server

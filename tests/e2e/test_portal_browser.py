@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from playwright import sync_api
 
 from accounting.reports import local_day_bounds, today
 from admin.app import create_app
@@ -20,7 +21,6 @@ from smedi.db import create_pool
 from smedi.settings import Settings
 
 pytestmark = pytest.mark.e2e
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (bin/ensure-chromium); never a downloaded browser
 CHROMIUM_ARGS = [

@@ -22,18 +22,14 @@ def auth_proxy(gw: Gateway, user: str = EMPLOYEE, password: str = PASSWORD) -> l
     return ["-x", gw.proxy, "--proxy-user", f"{user}:{password}"]
 
 
-async def usage_rows(database_url: str, timeout: float = 10.0) -> list[asyncpg.Record]:
-    """The employee's usage_events, waiting for the writer's next flush (it flushes every 0.5 s)."""
+async def usage_rows(database_url: str) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(database_url)
     try:
-        for _ in range(int(timeout / 0.2)):
-            rows = await conn.fetch(
-                "SELECT u.* FROM usage_events u JOIN employees e ON e.id = u.employee_id "
-                "WHERE e.username = $1 ORDER BY ts", EMPLOYEE)
-            if rows:
-                return rows
-            await asyncio.sleep(0.2)
-        return []
+        return await conn.fetch(
+            "SELECT u.* FROM usage_events u JOIN employees e ON e.id = u.employee_id WHERE e.username = $1 "
+            "ORDER BY ts",
+            EMPLOYEE,
+        )
     finally:
         await conn.close()
 
@@ -55,8 +51,10 @@ async def test_without_credentials_the_proxy_answers_407_and_forwards_nothing(ga
 )
 async def test_malformed_proxy_authorization_gets_407(gateway: Gateway, header: str) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", gateway.proxy_port)
-    writer.write(f"GET http://news.test:{gateway.http.port}/ HTTP/1.1\r\nHost: news.test\r\n"
-                 f"Proxy-Authorization: {header}\r\n\r\n".encode())
+    writer.write(
+        f"GET http://news.test:{gateway.http.port}/ HTTP/1.1\r\nHost: news.test\r\n"
+        f"Proxy-Authorization: {header}\r\n\r\n".encode()
+    )
     await writer.drain()
     status = await reader.readline()
     writer.close()
@@ -67,14 +65,17 @@ async def test_malformed_proxy_authorization_gets_407(gateway: Gateway, header: 
     assert split_status(out) == (BODY, 200)  # the proxy is still serving
 
 
-async def test_http_and_https_are_proxied_and_every_body_byte_is_accounted(gateway: Gateway, database_url: str) -> None:
+async def test_http_and_https_are_proxied_and_every_body_byte_is_accounted(
+    gateway: Gateway, database_url: str
+) -> None:
     upload = b"x" * 70_001
     rc, out, err = await curl(*auth_proxy(gateway), f"http://news.test:{gateway.http.port}/halaman")
     assert split_status(out) == (BODY, 200), err
     rc, out, err = await _post(gateway, upload)
     assert split_status(out) == (b"70001", 200), err
-    rc, out, err = await curl(*auth_proxy(gateway), "--cacert", str(gateway.ca_file),
-                              f"https://news.test:{gateway.https.port}/aman")
+    rc, out, err = await curl(
+        *auth_proxy(gateway), "--cacert", str(gateway.ca_file), f"https://news.test:{gateway.https.port}/aman"
+    )
     assert split_status(out) == (BODY, 200), err
     assert gateway.https.hosts_seen() == {"news.test"}
 
@@ -92,9 +93,23 @@ async def test_http_and_https_are_proxied_and_every_body_byte_is_accounted(gatew
 
 async def _post(gw: Gateway, body: bytes) -> tuple[int, bytes, str]:
     proc = await asyncio.create_subprocess_exec(
-        "curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}", "-x", gw.proxy, "--proxy-user",
-        f"{EMPLOYEE}:{PASSWORD}", "--data-binary", "@-", f"http://news.test:{gw.http.port}/echo-length",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        "curl",
+        "-sS",
+        "--max-time",
+        "20",
+        "-w",
+        "\n%{http_code}",
+        "-x",
+        gw.proxy,
+        "--proxy-user",
+        f"{EMPLOYEE}:{PASSWORD}",
+        "--data-binary",
+        "@-",
+        f"http://news.test:{gw.http.port}/echo-length",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await proc.communicate(body)
     return proc.returncode or 0, out, err.decode()
 
@@ -158,8 +173,10 @@ async def test_a_blocked_sni_inside_an_allowed_tunnel_is_refused_before_connecti
     before = gateway.https.connections
     reader, writer = await asyncio.open_connection("127.0.0.1", gateway.proxy_port)
     token = base64.b64encode(f"{EMPLOYEE}:{PASSWORD}".encode()).decode()
-    writer.write(f"CONNECT news.test:{gateway.https.port} HTTP/1.1\r\nHost: news.test\r\n"
-                 f"Proxy-Authorization: Basic {token}\r\n\r\n".encode())
+    writer.write(
+        f"CONNECT news.test:{gateway.https.port} HTTP/1.1\r\nHost: news.test\r\n"
+        f"Proxy-Authorization: Basic {token}\r\n\r\n".encode()
+    )
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     assert head.split()[1] == b"200"
@@ -170,7 +187,9 @@ async def test_a_blocked_sni_inside_an_allowed_tunnel_is_refused_before_connecti
     assert gateway.https.connections == before
 
 
-async def test_the_portal_lists_the_employee_under_todays_usage(gateway: Gateway, portal: str, database_url: str) -> None:
+async def test_the_portal_lists_the_employee_under_todays_usage(
+    gateway: Gateway, portal: str, database_url: str
+) -> None:
     rc, out, _ = await curl(*auth_proxy(gateway), f"http://news.test:{gateway.http.port}/")
     assert split_status(out)[1] == 200
     await _wait_rows(database_url, 1)
@@ -180,9 +199,13 @@ async def test_the_portal_lists_the_employee_under_todays_usage(gateway: Gateway
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:  # IP host
         async with session.get(f"{portal}/masuk") as r:
             token = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())[1]
-        form = {"csrf_token": token, "username": "kepala", "password": "admin-rahasia-2", "next": "/penggunaan"}
+        form = {
+            "csrf_token": token,
+            "username": "kepala",
+            "password": "admin-rahasia-2",
+            "next": "/penggunaan",
+        }
         async with session.post(f"{portal}/masuk", data=form) as r:
             assert r.status == 200 and r.url.path == "/penggunaan"
             page = await r.text()
     assert "Budi Santoso" in page and "DISKOMINFO" in page
-

@@ -24,9 +24,19 @@ PASSWORD = "rahasia123"
 
 def state(*blocked: str) -> SimpleNamespace:
     """The two attributes addons read from LiveState: a fake over the real snapshot types."""
-    directory = Directory.from_rows([{"id": 7, "username": "budi", "full_name": "Budi", "org_unit_id": 3,
-                                      "org_code": "DISKOMINFO", "password_hash": hash_password(PASSWORD),
-                                      "active": True}])
+    directory = Directory.from_rows(
+        [
+            {
+                "id": 7,
+                "username": "budi",
+                "full_name": "Budi",
+                "org_unit_id": 3,
+                "org_code": "DISKOMINFO",
+                "password_hash": hash_password(PASSWORD),
+                "active": True,
+            }
+        ]
+    )
     return SimpleNamespace(directory=directory, policy=PolicySnapshot(frozenset(blocked)))
 
 
@@ -119,8 +129,9 @@ def test_an_invalid_host_is_refused_with_400() -> None:
 def test_a_blocked_sni_is_never_connected() -> None:
     policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy) as tctx:
-        client = connection.Client(peername=("198.18.1.2", 50000), sockname=("198.18.1.1", 8080),
-                                   timestamp_start=0)
+        client = connection.Client(
+            peername=("198.18.1.2", 50000), sockname=("198.18.1.1", 8080), timestamp_start=0
+        )
         ctx = context.Context(client, tctx.options)
         hello = ClientHello(client_hello_bytes("www.judi.test"))
         data = ClientHelloData(ctx, hello)

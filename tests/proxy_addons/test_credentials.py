@@ -16,9 +16,19 @@ def basic(user: str, password: str) -> str:
 
 
 def directory(active: bool = True, password: str = "rahasia123") -> Directory:
-    return Directory.from_rows([{"id": 7, "username": "budi", "full_name": "Budi", "org_unit_id": 3,
-                                 "org_code": "DISKOMINFO", "password_hash": hash_password(password),
-                                 "active": active}])
+    return Directory.from_rows(
+        [
+            {
+                "id": 7,
+                "username": "budi",
+                "full_name": "Budi",
+                "org_unit_id": 3,
+                "org_code": "DISKOMINFO",
+                "password_hash": hash_password(password),
+                "active": active,
+            }
+        ]
+    )
 
 
 @pytest.mark.parametrize(

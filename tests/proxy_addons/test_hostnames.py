@@ -32,8 +32,23 @@ def test_normalize_host(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["", ".", "..", "a..b", "-a.test", "a-.test", "a b.test", "x:y", "[::1", "a" * 64 + ".test",
-            ".".join(["a" * 60] * 5), "ex\x00ample.test", "exa/mple.test", "\u200b.test"],
+    "raw",
+    [
+        "",
+        ".",
+        "..",
+        "a..b",
+        "-a.test",
+        "a-.test",
+        "a b.test",
+        "x:y",
+        "[::1",
+        "a" * 64 + ".test",
+        ".".join(["a" * 60] * 5),
+        "ex\x00ample.test",
+        "exa/mple.test",
+        "\u200b.test",
+    ],
 )
 def test_rejects_what_is_not_a_host(raw: str) -> None:
     with pytest.raises(InvalidHost):

@@ -18,7 +18,9 @@ async def _schema(conn) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
 
 async def test_migrations_from_empty_database_are_idempotent(server_url: str) -> None:
     name = "smedi_empty_migration_test"
-    await _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await _admin_execute(
+        server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
     conn = await connect(with_database_name(server_url, name))
     try:
         applied = await migrate(conn)
@@ -29,8 +31,17 @@ async def test_migrations_from_empty_database_are_idempotent(server_url: str) ->
         recorded = await conn.fetch("SELECT version FROM schema_migrations ORDER BY version")
         assert [r["version"] for r in recorded] == [m.version for m in list_migrations()]
         tables = {t for t, _ in before}
-        assert {"org_units", "employees", "portal_sessions", "audit_log", "categories", "category_domains",
-                "blocked_domains", "usage_events", "usage_hourly"} <= tables
+        assert {
+            "org_units",
+            "employees",
+            "portal_sessions",
+            "audit_log",
+            "categories",
+            "category_domains",
+            "blocked_domains",
+            "usage_events",
+            "usage_hourly",
+        } <= tables
         partitioned = await conn.fetchval("SELECT relkind FROM pg_class WHERE relname = 'usage_events'")
         assert partitioned == b"p" or partitioned == "p"
     finally:
@@ -40,7 +51,9 @@ async def test_migrations_from_empty_database_are_idempotent(server_url: str) ->
 
 async def test_concurrent_migrators_apply_each_migration_once(server_url: str) -> None:
     name = "smedi_concurrent_migration_test"
-    await _admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await _admin_execute(
+        server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
     url = with_database_name(server_url, name)
     conns = [await connect(url) for _ in range(3)]
     try:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from admin.i18n import human_bytes
 from admin.keys import DB, ROUTE_ROLES, SETTINGS, THROTTLE
+from admin.pages import error_pages
 from admin.routes import ROUTE_ROLES as ROLE_TABLE
 from admin.routes import setup_routes
 from admin.security import api_errors, authorize, csrf, security_headers
@@ -27,7 +28,9 @@ MAX_BODY_BYTES = 1024 * 1024  # forms only for now; uploads get their own limit 
 def create_app(settings: Settings) -> web.Application:
     # Outermost first, and the order is behaviour: api_errors shapes every API error, including those of
     # authorize; authorize loads the session that csrf compares the submitted token with.
-    app = web.Application(middlewares=[api_errors, authorize, csrf], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[api_errors, error_pages, authorize, csrf], client_max_size=MAX_BODY_BYTES
+    )
     app[SETTINGS] = settings
     app[ROUTE_ROLES] = ROLE_TABLE
     app[THROTTLE] = LoginThrottle()

@@ -44,9 +44,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "ca_certificate": {"id": "Sertifikat CA", "en": "CA certificate"},
     "time_zone": {"id": "Zona waktu", "en": "Time zone"},
     "no_org": {"id": "(tanpa OPD)", "en": "(no agency)"},
-    "forbidden": {"id": "Anda tidak berhak membuka halaman ini.", "en": "You may not open this page."},
+    "error_400": {"id": "Permintaan tidak dapat diproses", "en": "The request cannot be processed"},
+    "error_403": {"id": "Anda tidak berhak membuka halaman ini", "en": "You may not open this page"},
+    "error_404": {"id": "Halaman tidak ditemukan", "en": "Page not found"},
+    "error_405": {"id": "Cara akses ini tidak didukung", "en": "This method is not supported here"},
+    "error_other": {"id": "Terjadi kesalahan", "en": "Something went wrong"},
+    "back_home": {"id": "Kembali ke halaman utama", "en": "Back to the home page"},
     "language": {"id": "Bahasa", "en": "Language"},
 }
+
+
+ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))
 
 
 def language(request: web.Request) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import aiohttp_jinja2
 from aiohttp import web
 
-from admin.i18n import language, translator
+from admin.i18n import ERROR_KEYS, language, translator
 from admin.keys import USER
 from admin.security import csrf_token
 
@@ -44,3 +44,24 @@ def page(template_name: str) -> Callable[[View], Callable[[web.Request], Awaitab
         return handler
 
     return decorate
+
+
+@web.middleware
+async def error_pages(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Pages (not the API) show errors as a page in the reader's language, with the technical reason below."""
+    if request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        detail = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else ""
+        key = f"error_{exc.status}" if f"error_{exc.status}" in ERROR_KEYS else "error_other"
+        context = {"status": exc.status, "detail": detail, "error_key": key}
+        response = render_page("errors/error.html", request, context, status=exc.status)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response

@@ -123,3 +123,17 @@ async def test_a_route_missing_from_the_role_table_is_refused(
         if path.startswith("/api/"):
             assert (await response.json())["error"]["code"] == "forbidden"
     assert called == []
+
+
+async def test_a_refused_page_explains_itself_in_the_readers_language(new_client: NewClient) -> None:
+    client = await new_client()
+    await sign_in(client, "pegawai")
+    response = await client.get("/penggunaan")
+    assert response.status == 403
+    assert "Anda tidak berhak membuka halaman ini" in await response.text()
+    missing = await client.get("/tidak-ada")
+    assert missing.status == 404 and "Halaman tidak ditemukan" in await missing.text()
+    token = await csrf_token(client, "/ca")
+    await client.post("/bahasa", data={"csrf_token": token, "lang": "en", "next": "/"})
+    english = await client.get("/penggunaan")
+    assert english.status == 403 and "You may not open this page" in await english.text()

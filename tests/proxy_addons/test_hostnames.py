@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from proxy_addons.hostnames import InvalidHost, domain_and_parents, matching_domain, normalize_host
 
 label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?", fullmatch=True)
-hostname = st.lists(label, min_size=1, max_size=5).map(".".join)
+tld = st.from_regex(r"[a-z]{2,10}", fullmatch=True)  # a real TLD has letters: "0.0.0.0" is an address
+hostname = st.builds(lambda labels, top: ".".join([*labels, top]), st.lists(label, max_size=4), tld)
 
 
 @pytest.mark.parametrize(

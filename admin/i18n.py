@@ -25,6 +25,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "usage_today": {"id": "Penggunaan hari ini", "en": "Today's usage"},
     "usage_on": {"id": "Penggunaan tanggal", "en": "Usage on"},
+    "per_hour": {"id": "Per jam", "en": "Per hour"},
     "per_org": {"id": "Per OPD", "en": "Per agency (OPD)"},
     "per_employee": {"id": "Per pegawai", "en": "Per employee"},
     "org": {"id": "OPD", "en": "Agency"},

@@ -60,9 +60,12 @@ async def cmd_proxy(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_portal(_args: argparse.Namespace, settings: Settings) -> int:
     from admin.app import run_portal
+    from smedi.bootstrap import FIRST_ADMIN, bootstrap
 
     settings = with_database(settings)
-    await _migrate(settings)
+    prepared = await bootstrap(settings)  # a portal started alone (e.g. in a container) still has an admin
+    if prepared.admin_password:
+        print(f"first admin created: {FIRST_ADMIN} / {prepared.admin_password}", flush=True)
     await run_portal(settings)
     return 0
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from aiohttp import web
 
-from accounting.reports import today, usage_by_employee, usage_by_org
+from accounting.reports import today, usage_by_employee, usage_by_hour, usage_by_org
 from admin.keys import DB, SETTINGS
 from admin.pages import page
 
@@ -37,6 +37,11 @@ async def usage_page(request: web.Request) -> dict[str, object]:
     usage = await _usage(request)
     rows = usage["employees"] + usage["orgs"]  # type: ignore[operator]
     usage["max_bytes"] = max((r["bytes_up"] + r["bytes_down"] for r in rows), default=0) or 1
+    hours = await usage_by_hour(
+        request.app[DB], date.fromisoformat(str(usage["date"])), request.app[SETTINGS].tz
+    )
+    usage["hours"] = hours
+    usage["max_hour_bytes"] = max((h["bytes_up"] + h["bytes_down"] for h in hours), default=0) or 1
     return usage
 
 

@@ -40,3 +40,12 @@ SELECT coalesce(o.code, '') AS org_code, coalesce(o.name, '') AS org_name,
  WHERE u.hour >= $1 AND u.hour < $2
  GROUP BY o.code, o.name
  ORDER BY sum(u.bytes_up + u.bytes_down) DESC, o.code;
+
+-- name: usage_by_hour
+-- Totals per hour between two instants, for the day's chart. $1 start, $2 end.
+SELECT hour, sum(requests)::bigint AS requests, sum(blocked)::bigint AS blocked,
+       sum(bytes_up)::bigint AS bytes_up, sum(bytes_down)::bigint AS bytes_down
+  FROM usage_hourly
+ WHERE hour >= $1 AND hour < $2 AND employee_id <> 0
+ GROUP BY hour
+ ORDER BY hour;

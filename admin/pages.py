@@ -10,7 +10,7 @@ from aiohttp import web
 
 from admin.i18n import ERROR_KEYS, language, translator
 from admin.keys import USER
-from admin.security import csrf_token
+from admin.security import csrf_token, error_detail, is_api
 
 View = Callable[[web.Request], Awaitable[Mapping[str, object]]]
 
@@ -51,14 +51,14 @@ async def error_pages(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
     """Pages (not the API) show errors as a page in the reader's language, with the technical reason below."""
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return await handler(request)
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        detail = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else ""
+        detail = error_detail(exc)
         key = f"error_{exc.status}" if f"error_{exc.status}" in ERROR_KEYS else "error_other"
         context = {"status": exc.status, "detail": detail, "error_key": key}
         response = render_page("errors/error.html", request, context, status=exc.status)

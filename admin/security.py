@@ -28,6 +28,11 @@ def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
 
+def error_detail(exc: web.HTTPException) -> str:
+    """The text a handler raised with, or '' when aiohttp only filled in its default."""
+    return exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else ""
+
+
 def api_error(status: int, code: str, message: str, details: object = None) -> web.Response:
     """The API's one error shape: {"error": {"code", "message", "details"}}."""
     return web.json_response({"error": {"code": code, "message": message, "details": details}}, status=status)
@@ -42,7 +47,7 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = exc.text if exc.text and exc.text != f"{exc.status}: {exc.reason}" else exc.reason
+        message = error_detail(exc) or exc.reason
         response = api_error(exc.status, exc.reason.lower().replace(" ", "_"), message)
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]  # a 405 must still say which methods work

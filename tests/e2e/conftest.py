@@ -78,20 +78,13 @@ class Gateway:
         return proc.returncode or 0, out.decode(), err.decode()
 
 
-async def curl(*args: str) -> tuple[int, bytes, str]:
+async def curl(*args: str, stdin: bytes | None = None) -> tuple[int, bytes, str]:
     """Run curl; returns (exit code, body, stderr). -w appends the status code on its own last line."""
     proc = await asyncio.create_subprocess_exec(
-        "curl",
-        "-sS",
-        "--max-time",
-        "20",
-        "-w",
-        "\n%{http_code}",
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
+        "curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}", *args,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate(stdin)
     return proc.returncode or 0, out, err.decode()
 
 

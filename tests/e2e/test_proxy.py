@@ -71,7 +71,13 @@ async def test_http_and_https_are_proxied_and_every_body_byte_is_accounted(
     upload = b"x" * 70_001
     rc, out, err = await curl(*auth_proxy(gateway), f"http://news.test:{gateway.http.port}/halaman")
     assert split_status(out) == (BODY, 200), err
-    rc, out, err = await _post(gateway, upload)
+    rc, out, err = await curl(
+        *auth_proxy(gateway),
+        "--data-binary",
+        "@-",
+        f"http://news.test:{gateway.http.port}/echo-length",
+        stdin=upload,
+    )
     assert split_status(out) == (b"70001", 200), err
     rc, out, err = await curl(
         *auth_proxy(gateway), "--cacert", str(gateway.ca_file), f"https://news.test:{gateway.https.port}/aman"
@@ -89,29 +95,6 @@ async def test_http_and_https_are_proxied_and_every_body_byte_is_accounted(
         assert r["host"] == "news.test" and r["decision"] == "allow" and r["status"] == 200
         assert r["bytes_down"] > r["response_body_bytes"] and r["bytes_up"] >= r["request_body_bytes"]
         assert str(r["client_ip"]) == "127.0.0.1" and r["org_unit_id"] is not None
-
-
-async def _post(gw: Gateway, body: bytes) -> tuple[int, bytes, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "curl",
-        "-sS",
-        "--max-time",
-        "20",
-        "-w",
-        "\n%{http_code}",
-        "-x",
-        gw.proxy,
-        "--proxy-user",
-        f"{EMPLOYEE}:{PASSWORD}",
-        "--data-binary",
-        "@-",
-        f"http://news.test:{gw.http.port}/echo-length",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate(body)
-    return proc.returncode or 0, out, err.decode()
 
 
 async def _wait_rows(database_url: str, count: int) -> list[asyncpg.Record]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import structlog
 
+from proxy_addons.policy_loader import load_policy
 from proxy_addons.snapshots import Directory, PolicySnapshot
 from smedi.db import DatabaseUnavailable, connect
 from smedi.sql import load_queries
@@ -15,23 +17,28 @@ log = structlog.get_logger(__name__)
 queries = load_queries("proxy")
 
 CHANNELS = ("directory_changed", "policy_changed")
+EVERYTHING = frozenset({"directory", "policy", "lists"})
+# Only a list change rebuilds the domain index (seconds for millions of domains); a rule, category or
+# blocked-domain change reuses it, so it reaches the proxy well within a second.
+LIST_TABLES = frozenset({"category_lists"})
 RECONNECT_SECONDS = 2.0
 
 
 class LiveState:
     """The current Directory and PolicySnapshot; hooks read the attributes and never wait."""
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, url: str, tz: ZoneInfo) -> None:
         self.directory = Directory.empty()
         self.policy = PolicySnapshot.empty()
         self._pool = pool
         self._url = url
+        self._tz = tz
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        await self.reload(set(CHANNELS))
+        await self.reload(EVERYTHING)
         self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._reload_when_told())]
 
     async def close(self) -> None:
@@ -39,26 +46,39 @@ class LiveState:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def reload(self, channels: set[str]) -> None:
-        if "directory_changed" in channels:
+    async def reload(self, parts: frozenset[str] | set[str]) -> None:
+        if "directory" in parts:
             self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
             log.info("directory_loaded", employees=len(self.directory.by_username))
-        if "policy_changed" in channels:
-            rows = await self._pool.fetch(queries.blocked_domains)
-            self.policy = PolicySnapshot(frozenset(r["domain"] for r in rows))
-            log.info("policy_loaded", blocked_domains=len(self.policy.blocked_domains))
+        if "policy" in parts:
+            reuse = None if "lists" in parts else self.policy.index
+            async with self._pool.acquire() as conn:
+                policy = await load_policy(conn, self._tz, reuse)
+            self.policy = policy  # one assignment: a hook sees the old snapshot or the new, never a mix
+            log.info(
+                "policy_loaded",
+                blocked_domains=len(policy.blocked_domains),
+                listed_domains=len(policy.index),
+                rules=len(policy.rules),
+                index_rebuilt=reuse is None,
+            )
 
-    def _notified(self, _conn: object, _pid: int, channel: str, _payload: str) -> None:
-        self._dirty.add(channel)
+    def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+        if channel == "directory_changed":
+            self._dirty.add("directory")
+        else:
+            self._dirty.add("policy")
+            if payload in LIST_TABLES:
+                self._dirty.add("lists")
         self._wake.set()
 
     async def _reload_when_told(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            channels, self._dirty = self._dirty, set()
+            parts, self._dirty = self._dirty, set()
             try:
-                await self.reload(channels)
+                await self.reload(parts)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # Keep serving with the snapshot we have; the listener reloads all on reconnect.
                 log.warning("snapshot_reload_failed", error=str(exc))
@@ -76,9 +96,9 @@ class LiveState:
             try:
                 for channel in CHANNELS:
                     await conn.add_listener(channel, self._notified)
-                if not first:
-                    self._notified(None, 0, "directory_changed", "")
-                    self._notified(None, 0, "policy_changed", "")
+                if not first:  # whatever changed while we were away
+                    self._dirty |= EVERYTHING
+                    self._wake.set()
                 first = False
                 while not conn.is_closed():
                     await asyncio.sleep(RECONNECT_SECONDS)

@@ -1,4 +1,4 @@
-"""Block or pass a request according to the current policy snapshot: on CONNECT, SNI and URL."""
+"""Block, pass through or intercept according to the current policy snapshot: on CONNECT, SNI and URL."""
 
 from __future__ import annotations
 
@@ -6,41 +6,53 @@ import structlog
 from mitmproxy import connection, http, tls
 from mitmproxy.proxy import server_hooks
 
-from proxy_addons.hostnames import InvalidHost, normalize_host
+from proxy_addons.hostnames import InvalidHost, is_ip, normalize_host
 from proxy_addons.live import LiveState
 from proxy_addons.pages import block_response
-from proxy_addons.snapshots import Decision
+from proxy_addons.rules import Requester
+from proxy_addons.snapshots import Decision, Employee
 
 log = structlog.get_logger(__name__)
+
+
+def _requester(flow: http.HTTPFlow) -> Requester | None:
+    employee: Employee | None = flow.metadata.get("employee")
+    return employee.requester if employee else None
 
 
 class Policy:
     def __init__(self, state: LiveState, portal_url: str) -> None:
         self.state = state
         self.portal_url = portal_url
+        self._tunnel_requesters: dict[str, Requester | None] = {}  # client.id → who opened the CONNECT
         self._refused_tls: set[str] = set()  # client ids whose ClientHello named a blocked site
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
-        self._check(flow, [flow.request.host])
+        if flow.response or flow.error:
+            return
+        self._tunnel_requesters[flow.client_conn.id] = _requester(flow)
+        self._check(flow, [flow.request.host], url=None)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         # The destination decides where bytes go; a different Host header is checked too.
-        self._check(flow, [flow.request.host, flow.request.pretty_host])
+        self._check(flow, [flow.request.host, flow.request.pretty_host], url=flow.request.path)
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
-        sni = data.client_hello.sni
-        if not sni:
-            return
+        client = data.context.client
+        raw = data.client_hello.sni or (data.context.server.address or ("",))[0]  # no SNI: the destination IP
         try:
-            decision = self.state.policy.decide(normalize_host(sni))
+            host = normalize_host(raw)
         except InvalidHost:
-            return  # the URL check after decryption still applies
-        if decision.blocked:
+            return  # intercepted: the URL check after decryption still applies
+        decision = self.state.policy.decide(host, self._tunnel_requesters.get(client.id))
+        if decision.blocked and decision.final:
             # No public API kills a connection here: hand it to a TCP layer and fail its upstream
             # connect (server_connect below), so the site never sees a single packet from us.
             data.ignore_connection = True
-            self._refused_tls.add(data.context.client.id)
-            log.info("tls_blocked", host=decision.host, rule=decision.rule)
+            self._refused_tls.add(client.id)
+            log.info("tls_blocked", host=host, rule=decision.rule)
+        elif decision.action == "passthrough":
+            data.ignore_connection = True  # never decrypted: banking, health, pinned apps
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.client.id in self._refused_tls:
@@ -48,20 +60,23 @@ class Policy:
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._refused_tls.discard(client.id)
+        self._tunnel_requesters.pop(client.id, None)
 
-    def _check(self, flow: http.HTTPFlow, hosts: list[str]) -> None:
+    def _check(self, flow: http.HTTPFlow, hosts: list[str], url: str | None) -> None:
         if flow.response or flow.error:
             return  # an earlier addon already answered
         decision: Decision | None = None
         for raw in dict.fromkeys(hosts):
             try:
-                decision = self.state.policy.decide(normalize_host(raw))
+                host = normalize_host(raw)
             except InvalidHost as exc:
                 flow.response = http.Response.make(
                     400, f"Bad host name: {exc}\n", {"Content-Type": "text/plain"}
                 )
-                flow.metadata["decision"] = Decision(raw[:253], blocked=True, rule="invalid_host")
+                flow.metadata["decision"] = Decision(raw[:253], "block", "invalid_host")
                 return
+            full_url = None if url is None else f"{flow.request.scheme}://{_authority(host)}{url}"
+            decision = self.state.policy.decide(host, _requester(flow), full_url)
             if decision.blocked:
                 break
         assert decision is not None
@@ -75,3 +90,7 @@ class Policy:
                 host=decision.host,
                 rule=decision.rule,
             )
+
+
+def _authority(host: str) -> str:
+    return f"[{host}]" if is_ip(host) and ":" in host else host

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
+from proxy_addons.domain_index import DomainIndex
 from proxy_addons.hostnames import matching_domain
+from proxy_addons.rules import ACTION_STRENGTH, Requester, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,7 @@ class Employee:
     username: str
     org_unit_id: int | None
     org_code: str
+    requester: Requester = field(default_factory=Requester, repr=False)  # what rules see of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,9 @@ class Directory:
     def from_rows(cls, rows: Iterable[Mapping[str, object]]) -> Directory:
         entries = {}
         for row in rows:
-            employee = Employee(row["id"], row["username"], row["org_unit_id"], row["org_code"])  # type: ignore[arg-type]
+            path, roles = row.get("org_path") or (), row.get("roles") or ()
+            who = Requester(row["id"], tuple(path), frozenset(roles))  # type: ignore[arg-type, call-overload]
+            employee = Employee(row["id"], row["username"], row["org_unit_id"], row["org_code"], who)  # type: ignore[arg-type]
             entries[employee.username] = DirectoryEntry(employee, row["password_hash"], row["active"])  # type: ignore[arg-type]
         return cls(MappingProxyType(entries))
 
@@ -44,25 +51,83 @@ class Directory:
 
 
 @dataclass(frozen=True, slots=True)
+class Category:
+    id: int
+    slug: str
+    name_id: str
+    name_en: str
+    action: str  # the default action for sites in this category
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """The policy's answer for one host; `rule` says which entry decided, for logs and block pages."""
+    """The policy's answer for one host or URL; `rule` says what decided, for logs and block pages."""
 
     host: str
-    blocked: bool
-    rule: str = ""
+    action: str = "allow"  # allow | block | passthrough | warn
+    rule: str = ""  # e.g. "rule:12", "blocked_domain:judi.test", "category:judi"
+    category: str = ""  # the slug of the category that decided, if one did
+    final: bool = True  # False at the SNI when a URL rule may still decide after decryption
+
+    @property
+    def blocked(self) -> bool:
+        return self.action == "block"
 
 
 @dataclass(frozen=True)
 class PolicySnapshot:
     blocked_domains: frozenset[str]
+    categories: Mapping[int, Category] = field(default_factory=dict)
+    index: DomainIndex = field(default_factory=DomainIndex.empty)
+    rules: tuple[Rule, ...] = ()
+    holidays: frozenset[date] = frozenset()
+    tz: ZoneInfo = ZoneInfo("Asia/Jakarta")  # noqa: RUF009  ZoneInfo instances are cached and immutable
 
     @classmethod
     def empty(cls) -> PolicySnapshot:
         return cls(frozenset())
 
-    def decide(self, host: str) -> Decision:
-        """`host` is already normalised; a listed domain blocks itself and every subdomain."""
+    def categories_of(self, host: str) -> frozenset[int]:
+        hit = self.index.lookup(host)
+        if hit is None:
+            return frozenset()
+        mask = hit[1]
+        return frozenset(i for i in self.categories if mask >> i & 1)
+
+    def decide(
+        self, host: str, who: Requester | None = None, url: str | None = None, now: datetime | None = None
+    ) -> Decision:
+        """`host` normalised; `url` as scheme://host/path with that host, or None before decryption."""
+        now = now or datetime.now(UTC)
+        who = who or Requester()
+        in_categories = self.categories_of(host)
+        decision, deferred = None, False
+        local = now.astimezone(self.tz)
+        for rule in self.rules:
+            if not rule.applies_to(who, now, self.holidays, local):
+                continue
+            matched = rule.matches(host, url, in_categories)
+            if matched is None:  # a URL rule, before decryption
+                deferred = deferred or rule.action != "block"
+            elif matched:
+                category = self.categories.get(rule.category_id or 0)
+                slug = category.slug if category else ""
+                decision = Decision(host, rule.action, f"rule:{rule.id}", slug)
+                break
+        decision = decision or self._default(host, in_categories)
+        if deferred and decision.action == "block":
+            # A URL rule above may allow part of this site: decrypt, then decide on the URL. Pass-through
+            # stays pass-through: URL rules never apply to sites that are not decrypted.
+            return Decision(host, "allow", decision.rule, decision.category, final=False)
+        return decision
+
+    def _default(self, host: str, in_categories: frozenset[int]) -> Decision:
         listed = matching_domain(host, self.blocked_domains)
-        if listed is None:
-            return Decision(host, blocked=False)
-        return Decision(host, blocked=True, rule=f"blocked_domain:{listed}")
+        if listed is not None:
+            return Decision(host, "block", f"blocked_domain:{listed}")
+        if in_categories:
+            strictest = max(
+                (self.categories[i] for i in in_categories), key=lambda c: ACTION_STRENGTH[c.action]
+            )
+            return Decision(host, strictest.action, f"category:{strictest.slug}", strictest.slug)
+        return Decision(host)

@@ -11,7 +11,8 @@ import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from smedi.settings import Settings, SettingsError, load_settings
 
@@ -167,6 +168,205 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _input_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+async def cmd_lists_import(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.category_lists import ListError, check_category, import_list
+    from admin.list_formats import ListFormatError, parse_list
+    from smedi.progress import ProgressBar
+
+    conn = await _connect(settings)
+    try:
+        try:
+            await check_category(conn, args.category)  # before minutes of parsing, not after
+        except ListError as exc:
+            raise UsageError(str(exc)) from None
+        path = Path(args.file)
+        bar = ProgressBar(f"reading {path.name}", _input_size(path))
+        try:
+            parsed = await asyncio.to_thread(parse_list, path, args.format, bar.update)
+        except ListFormatError as exc:
+            raise UsageError(f"{exc} (the current list stays as it is)") from None
+        bar.finish(f"{len(parsed.domains):,} domains in {parsed.format} format")
+        print(f"saving {len(parsed.domains):,} domains to '{args.category}' ...", file=sys.stderr, flush=True)
+        try:
+            imported = await import_list(conn, args.category, parsed, path.name, _actor())
+        except ListError as exc:
+            raise UsageError(str(exc)) from None
+    finally:
+        await conn.close()
+    print(
+        f"{args.category}: {imported.domains:,} domains active (list version {imported.list_id}), "
+        f"{len(parsed.urls):,} URLs, {parsed.duplicates:,} duplicates, {parsed.invalid:,} invalid, "
+        f"{parsed.unsupported:,} unsupported; the previous list is kept for 'smedi lists rollback'"
+    )
+    for example in parsed.invalid_examples:
+        where = f"{example.file} " if example.file else ""
+        print(f"  invalid: {where}line {example.line_number}: {example.text!r}: {example.reason}")
+    return 0
+
+
+async def cmd_lists_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.category_lists import ListError, roll_back
+
+    conn = await _connect(settings)
+    try:
+        previous = await roll_back(conn, args.category, _actor())
+    except ListError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        await conn.close()
+    print(f"{args.category}: back to list version {previous['id']} ({previous['source']}, "
+          f"imported {previous['imported_at']:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
+    return 0
+
+
+async def cmd_lists_show(_args: argparse.Namespace, settings: Settings) -> int:
+    from admin.category_lists import summaries
+
+    conn = await _connect(settings)
+    try:
+        rows = await summaries(conn)
+    finally:
+        await conn.close()
+    print(f"{'category':<14} {'action':<12} {'domains':>10}  source")
+    for r in rows:
+        source = f"{r['source']} ({r['imported_at']:%Y-%m-%d %H:%M} UTC)" if r["source"] else "-"
+        print(f"{r['slug']:<14} {r['default_action']:<12} {r['domains'] or 0:>10,}  {source}")
+    return 0
+
+
+async def cmd_lists_search(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.category_lists import ListError, search
+
+    conn = await _connect(settings)
+    try:
+        found = await search(conn, args.domain)
+    except ListError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        await conn.close()
+    for r in found:
+        print(f"{r['slug']}: listed as {r['domain']}")
+    if not found:
+        print("not on any active list")
+    return 0
+
+
+async def cmd_rule_add(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.policy_rules import RuleSpec, add_rule
+    from proxy_addons.rules import RuleError
+
+    matches = {"category": args.category, "domain": args.domain, "url_prefix": args.url_prefix,
+               "url_regex": args.regex}  # fmt: skip
+    given = [(m, v) for m, v in matches.items() if v is not None]
+    scopes = {"org": args.org, "role": args.role, "employee": args.user}
+    scoped = [(s, v) for s, v in scopes.items() if v is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --category, --domain, --url-prefix, --regex")
+    if len(scoped) > 1:
+        raise UsageError("give at most one of --org, --role, --user (none: everyone)")
+    scope, scope_value = scoped[0] if scoped else ("everyone", None)
+    spec = RuleSpec(args.action, given[0][0], given[0][1], scope, scope_value, args.schedule, args.note or "",
+                    args.position)  # fmt: skip
+    conn = await _connect(settings)
+    try:
+        rule_id = await add_rule(conn, spec, _actor())
+    except RuleError as exc:
+        raise UsageError(f"rule refused: {exc}") from None
+    finally:
+        await conn.close()
+    print(f"rule {rule_id} added; running proxies apply it within seconds")
+    return 0
+
+
+async def cmd_rule_list(_args: argparse.Namespace, settings: Settings) -> int:
+    from admin.policy_rules import list_rules
+
+    conn = await _connect(settings)
+    try:
+        rules = await list_rules(conn)
+    finally:
+        await conn.close()
+    for r in rules:
+        who = {"everyone": "everyone", "org": f"OPD {r['org']}", "role": f"role {r['role']}",
+               "employee": f"user {r['employee']}"}[r["scope"]]  # fmt: skip
+        what = r["category"] if r["match"] == "category" else r["pattern"]
+        extra = "".join([
+            f" during {r['schedule']}" if r["schedule"] else "",
+            f" until {r['expires_at']:%Y-%m-%d %H:%M} UTC" if r["expires_at"] else "",
+            "" if r["enabled"] else " (disabled)",
+            f"  # {r['note']}" if r["note"] else "",
+        ])  # fmt: skip
+        print(f"{r['id']:>4}  {r['action']:<11} {r['match']:<10} {what}  for {who}{extra}")
+    if not rules:
+        print("no rules: blocked domains and category defaults decide")
+    return 0
+
+
+async def cmd_rule_change(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.policy_rules import delete_rule, set_enabled
+    from proxy_addons.rules import RuleError
+
+    conn = await _connect(settings)
+    try:
+        if args.rule_command == "delete":
+            await delete_rule(conn, args.id, _actor())
+        else:
+            await set_enabled(conn, args.id, args.rule_command == "enable", _actor())
+    except RuleError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        await conn.close()
+    print(f"rule {args.id}: {args.rule_command}d")
+    return 0
+
+
+def _parse_local_time(value: str) -> datetime:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'YYYY-MM-DD HH:MM', got {value!r}") from None
+
+
+async def cmd_policy_test(args: argparse.Namespace, settings: Settings) -> int:
+    from urllib.parse import urlsplit
+
+    from proxy_addons.hostnames import InvalidHost, normalize_host
+    from proxy_addons.policy_loader import load_policy
+    from proxy_addons.snapshots import Directory
+    from smedi.sql import load_queries
+
+    parts = urlsplit(args.url if "://" in args.url else f"http://{args.url}")
+    try:
+        host = normalize_host(parts.hostname or "")
+    except InvalidHost as exc:
+        raise UsageError(f"not a URL: {exc}") from None
+    now = (args.at.replace(tzinfo=settings.tz) if args.at else datetime.now(settings.tz)).astimezone(UTC)
+    conn = await _connect(settings)
+    try:
+        directory = Directory.from_rows(await conn.fetch(load_queries("proxy").directory))
+        policy = await load_policy(conn, settings.tz)
+    finally:
+        await conn.close()
+    entry = directory.by_username.get(args.user.lower()) if args.user else None
+    if args.user and entry is None:
+        raise UsageError(f"no employee {args.user!r}")
+    who = entry.employee.requester if entry else None
+    url = f"{parts.scheme}://{host}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
+    decision = policy.decide(host, who, url, now)
+    categories = sorted(policy.categories[i].slug for i in policy.categories_of(host))
+    print(f"{decision.action}  ({decision.rule or 'no rule, list or category matched'})")
+    print(f"  url: {url}\n  user: {args.user or '(nobody signed in)'}")
+    print(f"  at: {now.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}")
+    print(f"  categories: {', '.join(categories) or '-'}")
+    return 0
+
+
 def _parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -304,6 +504,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("usage", cmd_report_usage, "usage per employee on one day (SMEDI_TZ)", report)
     p.add_argument("--date", type=_parse_date, help="YYYY-MM-DD (default: today)")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    p = command("test", cmd_policy_test, "why: the decision for a URL, and the rule that made it", policy)
+    p.add_argument("url")
+    p.add_argument("--user", metavar="USERNAME", help="decide as this employee (default: nobody signed in)")
+    p.add_argument("--at", type=_parse_local_time, metavar='"YYYY-MM-DD HH:MM"', help="local time (SMEDI_TZ)")
+
+    rule = sub.add_parser("rule", help="ordered policy rules (the first match decides)")
+    rule_sub = rule.add_subparsers(dest="rule_command", required=True)
+    p = command("add", cmd_rule_add, "add a rule (at the end, or at --position)", rule_sub)
+    p.add_argument("--action", required=True, choices=["allow", "block", "passthrough", "warn"])
+    p.add_argument("--category", metavar="SLUG")
+    p.add_argument("--domain", help="a domain and all its subdomains")
+    p.add_argument("--url-prefix", metavar="PREFIX", help="e.g. youtube.com/shorts")
+    p.add_argument("--regex", metavar="RE2", help="a regular expression over the full URL (RE2 syntax)")
+    p.add_argument("--org", metavar="CODE", help="only for this OPD and the OPDs under it")
+    p.add_argument("--role", help="only for employees with this role")
+    p.add_argument("--user", metavar="USERNAME", help="only for this employee")
+    p.add_argument("--schedule", metavar="NAME", help="only during this schedule, e.g. jam-kerja")
+    p.add_argument("--position", type=int, help="where in the order (default: last)")
+    p.add_argument("--note", help="why, for the other admins")
+    command("list", cmd_rule_list, "the rules in order", rule_sub)
+    for verb in ("enable", "disable", "delete"):
+        p = command(verb, cmd_rule_change, f"{verb} a rule", rule_sub)
+        p.add_argument("id", type=int)
+
+    lists = sub.add_parser("lists", help="category lists (TRUST+ Positif, hosts, Adblock, UT1)")
+    lists_sub = lists.add_subparsers(dest="lists_command", required=True)
+    p = command("import", cmd_lists_import, "replace a category's list from a file or UT1 folder", lists_sub)
+    p.add_argument("category", help="category slug, e.g. judi")
+    p.add_argument("file", help="the list file (or UT1/SquidGuard category folder)")
+    p.add_argument("--format", choices=["auto", "domains", "hosts", "adblock", "ut1"], default="auto")
+    p = command("rollback", cmd_lists_rollback, "return a category to its previous list", lists_sub)
+    p.add_argument("category")
+    command("show", cmd_lists_show, "every category with its active list", lists_sub)
+    p = command("search", cmd_lists_search, "which lists hold a domain (or one of its parents)", lists_sub)
+    p.add_argument("domain")
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     command(

@@ -38,7 +38,7 @@ async def run_proxy(settings: Settings) -> None:
     assert settings.database_url, "the command line resolves the database before starting the proxy"
     ensure_ca(settings.certs_dir)
     pool = await create_pool(settings.database_url, max_size=4)
-    state = LiveState(pool, settings.database_url)
+    state = LiveState(pool, settings.database_url, settings.tz)
     writer = UsageWriter(pool)
     try:
         await state.start()  # before the listeners open: no flow meets an empty policy

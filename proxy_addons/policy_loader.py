@@ -1,0 +1,77 @@
+"""Builds a PolicySnapshot from PostgreSQL: rows are fetched on the loop, the index is built in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections import defaultdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import structlog
+
+from proxy_addons.domain_index import DomainIndex
+from proxy_addons.rules import Rule, RuleError, Schedule, Window
+from proxy_addons.snapshots import Category, PolicySnapshot
+from smedi.sql import load_queries
+
+log = structlog.get_logger(__name__)
+queries = load_queries("proxy")
+lists_queries = load_queries("lists")
+
+
+def _index_from_copy(data: bytes) -> DomainIndex:
+    """COPY text output, `domain<TAB>category_id` per line, into the compact index."""
+
+    def entries():  # type: ignore[no-untyped-def]
+        for line in data.split(b"\n"):
+            if line:
+                domain, _, category = line.partition(b"\t")
+                yield domain.decode("ascii"), int(category)
+
+    return DomainIndex.build(entries())
+
+
+def build_schedules(rows: list[asyncpg.Record]) -> dict[str, Schedule]:
+    windows: defaultdict[str, list[Window]] = defaultdict(list)
+    except_holidays: dict[str, bool] = {}
+    for r in rows:
+        windows[r["name"]].append(Window(r["weekday"], r["starts"], r["ends"]))
+        except_holidays[r["name"]] = r["except_holidays"]
+    return {name: Schedule(name, tuple(w), except_holidays[name]) for name, w in windows.items()}
+
+
+def build_rules(rows: list[asyncpg.Record], schedules: dict[str, Schedule]) -> tuple[Rule, ...]:
+    rules = []
+    for r in rows:
+        try:
+            rules.append(Rule(
+                r["id"], r["action"], r["match"], r["scope"], r["org_unit_id"], r["role"], r["employee_id"],
+                r["category_id"], r["pattern"] or "", schedules.get(r["schedule"]) if r["schedule"] else None,
+                r["expires_at"], r["note"],
+            ))  # fmt: skip
+        except RuleError as exc:  # saved rules are validated; one that no longer compiles is skipped, loudly
+            log.error("rule_skipped", rule=r["id"], error=str(exc))
+    return tuple(rules)
+
+
+async def load_policy(
+    conn: asyncpg.Connection, tz: ZoneInfo, index: DomainIndex | None = None
+) -> PolicySnapshot:
+    """A consistent snapshot; `index` reuses the current domain index when no list changed."""
+    buffer = io.BytesIO()
+    async with conn.transaction(isolation="repeatable_read", readonly=True):  # one consistent picture
+        blocked = frozenset(r["domain"] for r in await conn.fetch(queries.blocked_domains))
+        categories = {
+            r["id"]: Category(r["id"], r["slug"], r["name_id"], r["name_en"], r["default_action"])
+            for r in await conn.fetch(queries.categories)
+        }
+        schedules = build_schedules(await conn.fetch(queries.schedule_windows))
+        rules = build_rules(await conn.fetch(queries.rules, datetime.now(UTC)), schedules)
+        holidays = frozenset(r["day"] for r in await conn.fetch(queries.holidays))
+        if index is None:
+            await conn.copy_from_query(lists_queries.active_list_domains, output=buffer)
+    if index is None:
+        index = await asyncio.to_thread(_index_from_copy, buffer.getvalue())
+    return PolicySnapshot(blocked, categories, index, rules, holidays, tz)

@@ -1,4 +1,4 @@
-"""Category lists on a real database: an import replaces atomically, the previous version stays for rollback."""
+"""Category lists in PostgreSQL: an import replaces atomically; the previous one stays for rollback."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ async def test_import_replace_rollback_and_search(db: asyncpg.Pool, tmp_path: Pa
         third = parse_list(write(tmp_path, "c.txt", ["judi-d.test"]))
         await import_list(conn, "judi", third, "c.txt", "cli:test")
         versions = await conn.fetchval(
-            "SELECT count(*) FROM category_lists l JOIN categories c ON c.id = l.category_id WHERE c.slug = 'judi'"
+            "SELECT count(*) FROM category_lists l JOIN categories c ON c.id = l.category_id "
+            "WHERE c.slug = 'judi'"
         )
         assert versions == 2  # the active one and one to return to
         actions = [r["action"] for r in await conn.fetch("SELECT action FROM audit_log ORDER BY id")]

@@ -17,7 +17,15 @@ from admin.directory import add_employee, add_org
 from smedi.db import create_pool
 from tests.e2e.origin import Origin, make_test_ca, start_origin
 
-NAMES = ["news.test", "blocked.test", "www.blocked.test", "intranet.test"]
+NAMES = [
+    "news.test",
+    "blocked.test",
+    "www.blocked.test",
+    "intranet.test",
+    "bank.test",
+    "judi.test",
+    "video.test",
+]
 EMPLOYEE, PASSWORD = "budi", "rahasia-budi-1"
 pytestmark = pytest.mark.e2e
 

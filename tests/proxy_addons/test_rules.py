@@ -50,8 +50,16 @@ RULES = (
 SNAPSHOT = PolicySnapshot(
     blocked_domains=frozenset({"blocked.test", "expired.test"}),
     categories=CATEGORIES,
-    index=DomainIndex.build([("judi.test", JUDI), ("video.test", STREAMING), ("bank.test", PERBANKAN),
-                             ("klinik.test", KESEHATAN), ("both.test", JUDI), ("both.test", PERBANKAN)]),
+    index=DomainIndex.build(
+        [
+            ("judi.test", JUDI),
+            ("video.test", STREAMING),
+            ("bank.test", PERBANKAN),
+            ("klinik.test", KESEHATAN),
+            ("both.test", JUDI),
+            ("both.test", PERBANKAN),
+        ]
+    ),
     rules=RULES,
     holidays=frozenset({HOLIDAY}),
     tz=JAKARTA,
@@ -63,11 +71,25 @@ SNAPSHOT = PolicySnapshot(
     [
         # No rule matches: blocked list, then category defaults, then allow.
         (BUDI, "news.test", None, MONDAY_10, "allow", ""),
-        (BUDI, "www.blocked.test", "https://www.blocked.test/", MONDAY_10, "block", "blocked_domain:blocked.test"),
+        (
+            BUDI,
+            "www.blocked.test",
+            "https://www.blocked.test/",
+            MONDAY_10,
+            "block",
+            "blocked_domain:blocked.test",
+        ),
         (BUDI, "judi.test", "https://judi.test/", MONDAY_10, "block", "category:judi"),
         (BUDI, "m.judi.test", "https://m.judi.test/x", MONDAY_20, "block", "category:judi"),
         (SITI, "klinik.test", None, MONDAY_10, "passthrough", "category:kesehatan"),
-        (BUDI, "both.test", "https://both.test/", MONDAY_10, "block", "category:judi"),  # the strictest category wins
+        (
+            BUDI,
+            "both.test",
+            "https://both.test/",
+            MONDAY_10,
+            "block",
+            "category:judi",
+        ),  # the strictest category wins
         # The first matching rule wins over lists and categories.
         (SITI, "judi.test", None, MONDAY_10, "allow", "rule:1"),  # employee scope
         (BUDI, "bank.test", None, MONDAY_10, "allow", "rule:4"),  # org scope
@@ -98,7 +120,9 @@ def test_precedence(
 
 def test_before_decryption_a_url_rule_that_may_allow_defers_a_block() -> None:
     allow_docs = Rule(1, "allow", "url_prefix", pattern="judi.test/laporan")
-    snapshot = PolicySnapshot(frozenset(), CATEGORIES, DomainIndex.build([("judi.test", JUDI)]), (allow_docs,))
+    snapshot = PolicySnapshot(
+        frozenset(), CATEGORIES, DomainIndex.build([("judi.test", JUDI)]), (allow_docs,)
+    )
     at_sni = snapshot.decide("judi.test", BUDI, None, MONDAY_10)
     assert (at_sni.action, at_sni.final) == ("allow", False)  # intercept, then decide on the URL
     assert snapshot.decide("judi.test", BUDI, "https://judi.test/laporan/2026", MONDAY_10).action == "allow"
@@ -117,7 +141,9 @@ def test_at_the_sni_a_block_waits_for_the_url_when_a_url_rule_above_could_allow(
 
 def test_pass_through_is_never_deferred_for_a_url_rule() -> None:
     regex = Rule(1, "block", "url_regex", pattern="/ads/")
-    snapshot = PolicySnapshot(frozenset(), CATEGORIES, DomainIndex.build([("bank.test", PERBANKAN)]), (regex,))
+    snapshot = PolicySnapshot(
+        frozenset(), CATEGORIES, DomainIndex.build([("bank.test", PERBANKAN)]), (regex,)
+    )
     assert snapshot.decide("bank.test", BUDI, None, MONDAY_10).action == "passthrough"
 
 
@@ -140,4 +166,6 @@ def test_invalid_rules_are_refused_with_the_reason(kwargs: dict[str, str], messa
 
 def test_patterns_are_normalised() -> None:
     assert Rule(1, "block", "domain", pattern="*.YouTube.COM.").pattern == "youtube.com"
-    assert Rule(1, "block", "url_prefix", pattern="https://YouTube.com/Shorts").pattern == "youtube.com/Shorts"
+    assert (
+        Rule(1, "block", "url_prefix", pattern="https://YouTube.com/Shorts").pattern == "youtube.com/Shorts"
+    )

@@ -1,0 +1,105 @@
+"""Policy actions through the real proxy: category block at the SNI, pass-through (the origin's own
+certificate), URL rules after decryption, and live reload while requests flow."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import EMPLOYEE, PASSWORD, Gateway, curl, split_status
+from tests.e2e.origin import BODY
+
+pytestmark = pytest.mark.e2e
+
+
+def proxy_args(gw: Gateway) -> list[str]:
+    return ["-x", gw.proxy, "--proxy-user", f"{EMPLOYEE}:{PASSWORD}"]
+
+
+async def smedi_ok(gw: Gateway, *args: str) -> str:
+    rc, out, err = await gw.smedi(*args)
+    assert rc == 0, err
+    return out
+
+
+async def eventually(check, attempts: int = 50) -> None:  # type: ignore[no-untyped-def]
+    """The proxy reloads on NOTIFY; give it a moment, then the check must hold."""
+    for _ in range(attempts - 1):
+        if await check():
+            return
+        await asyncio.sleep(0.1)
+    assert await check()
+
+
+async def test_categories_block_at_the_sni_and_pass_banking_through(gateway: Gateway, tmp_path: Path) -> None:
+    judi, bank = tmp_path / "judi.txt", tmp_path / "bank.txt"
+    judi.write_text("judi.test\njudionline\n")
+    bank.write_text("0.0.0.0 bank.test\n")
+    await smedi_ok(gateway, "lists", "import", "judi", str(judi))
+    await smedi_ok(gateway, "lists", "import", "perbankan", str(bank), "--format", "hosts")
+    port = gateway.https.port
+
+    async def judi_refused() -> bool:
+        rc, _, _ = await curl(
+            *proxy_args(gateway), "--cacert", str(gateway.ca_file), f"https://judi.test:{port}/"
+        )
+        return rc != 0
+
+    before = gateway.https.connections
+    await eventually(judi_refused)
+    assert gateway.https.connections == before  # refused at the SNI: the site never saw us
+
+    # Pass-through: the client verifies the origin's own certificate (the test CA), not ours.
+    rc, out, err = await curl(
+        *proxy_args(gateway), "--cacert", str(gateway.test_ca), f"https://bank.test:{port}/x"
+    )
+    assert split_status(out) == (BODY, 200), err
+    rc, out, err = await curl(
+        *proxy_args(gateway), "--cacert", str(gateway.ca_file), f"https://bank.test:{port}/x"
+    )
+    assert rc != 0 and "certificate" in err.lower()  # our CA did not sign it: nothing was decrypted
+    # An ordinary site is intercepted: our CA signed what the client sees.
+    rc, out, err = await curl(
+        *proxy_args(gateway), "--cacert", str(gateway.ca_file), f"https://news.test:{port}/"
+    )
+    assert split_status(out) == (BODY, 200), err
+
+
+async def test_a_url_rule_applies_after_decryption_in_its_schedule(gateway: Gateway) -> None:
+    await smedi_ok(gateway, "rule", "add", "--action", "block", "--url-prefix", "video.test/shorts",
+                   "--note", "shorts")  # fmt: skip
+    base = f"https://video.test:{gateway.https.port}"
+
+    async def shorts_blocked() -> bool:
+        _, out, _ = await curl(*proxy_args(gateway), "--cacert", str(gateway.ca_file), f"{base}/shorts/abc")
+        return split_status(out)[1] == 403
+
+    await eventually(shorts_blocked)
+    _, out, _ = await curl(*proxy_args(gateway), "--cacert", str(gateway.ca_file), f"{base}/shorts/abc")
+    assert "rule:1" in out.decode()
+    _, out, _ = await curl(*proxy_args(gateway), "--cacert", str(gateway.ca_file), f"{base}/watch")
+    assert split_status(out) == (BODY, 200)
+    assert ("video.test", "GET", "/shorts/abc", 0) not in gateway.https.requests
+
+    why = await smedi_ok(gateway, "policy", "test", f"{base}/shorts/abc", "--user", EMPLOYEE)
+    assert why.startswith("block  (rule:1)")
+
+
+async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway) -> None:
+    url = f"http://news.test:{gateway.http.port}/"
+    statuses: list[int] = []
+    stop = asyncio.Event()
+
+    async def browse() -> None:
+        while not stop.is_set():
+            _, out, _ = await curl(*proxy_args(gateway), url)
+            statuses.append(split_status(out)[1])
+
+    browsers = [asyncio.create_task(browse()) for _ in range(3)]
+    for i in range(4):
+        await smedi_ok(gateway, "rule", "add", "--action", "block", "--domain", f"other{i}.test")
+    stop.set()
+    await asyncio.gather(*browsers)
+    assert statuses and set(statuses) == {200}

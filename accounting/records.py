@@ -19,13 +19,15 @@ class UsageRecord(NamedTuple):
     scheme: str
     method: str
     status: int | None
-    decision: str  # allow | block | auth_required | error
-    category: str
+    decision: str  # allow | block | warn | auth_required | error
+    category: str  # slug of the category that decided, or ''
+    rule: str  # what decided, e.g. "rule:12", "category:judi"; '' when nothing matched
     bytes_up: int
     bytes_down: int
     request_body_bytes: int
     response_body_bytes: int
     duration_ms: int
+    reference: str | None = None  # shown on a block or warning page
 
 
 COLUMNS = UsageRecord._fields

@@ -27,8 +27,8 @@ def _host(flow: http.HTTPFlow) -> str:
 
 def _decision(flow: http.HTTPFlow) -> str:
     decision: Decision | None = flow.metadata.get("decision")
-    if decision is not None and decision.blocked:
-        return "block"
+    if decision is not None and decision.action in ("block", "warn") and flow.metadata.get("reference"):
+        return decision.action  # the request was answered with a block or warning page
     if flow.response is not None and flow.response.status_code == 407:
         return "auth_required"
     return "error" if flow.error else "allow"
@@ -43,6 +43,7 @@ def usage_record(flow: http.HTTPFlow) -> UsageRecord:
     bytes_up = len(assemble_request_head(request)) + request_body
     bytes_down = len(assemble_response_head(response)) + response_body if response else 0
     end = (response and response.timestamp_end) or time.time()
+    decision: Decision | None = flow.metadata.get("decision")
     peer = flow.client_conn.peername
     return UsageRecord(
         ts=datetime.fromtimestamp(request.timestamp_start, UTC),
@@ -54,12 +55,14 @@ def usage_record(flow: http.HTTPFlow) -> UsageRecord:
         method=request.method[:16],
         status=response.status_code if response else None,
         decision=_decision(flow),
-        category="",
+        category=decision.category if decision else "",
+        rule=decision.rule if decision else "",
         bytes_up=bytes_up,
         bytes_down=bytes_down,
         request_body_bytes=request_body,
         response_body_bytes=response_body,
         duration_ms=max(0, round((end - request.timestamp_start) * 1000)),
+        reference=flow.metadata.get("reference"),
     )
 
 

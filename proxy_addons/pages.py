@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 import jinja2
@@ -40,9 +42,27 @@ def auth_required_response() -> http.Response:
     )
 
 
-def block_response(decision: Decision, url: str, portal_url: str) -> http.Response:
+@dataclass(frozen=True)
+class PageContext:
+    """What a block or warning page tells the employee; every field may hold hostile text (escaped)."""
+
+    decision: Decision
+    url: str
+    reason_id: str
+    reason_en: str
+    at: datetime  # local time
+    reference: str
+    portal_url: str
+    continue_url: str = ""
+
+
+def block_response(page: PageContext) -> http.Response:
     return http.Response.make(
-        403,
-        render("blocked.html", host=decision.host, url=url, rule=decision.rule, portal_url=portal_url),
-        {"Content-Type": _HTML, **_SECURITY_HEADERS},
+        403, render("blocked.html", page=page), {"Content-Type": _HTML, **_SECURITY_HEADERS}
+    )
+
+
+def warn_response(page: PageContext) -> http.Response:
+    return http.Response.make(
+        200, render("warn.html", page=page), {"Content-Type": _HTML, **_SECURITY_HEADERS}
     )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+from dataclasses import replace
+from datetime import datetime
+
 import structlog
 from mitmproxy import connection, http, tls
 from mitmproxy.proxy import server_hooks
 
+from proxy_addons import warn_pass
 from proxy_addons.hostnames import InvalidHost, is_ip, normalize_host
 from proxy_addons.live import LiveState
-from proxy_addons.pages import block_response
+from proxy_addons.pages import PageContext, block_response, warn_response
 from proxy_addons.rules import Requester
-from proxy_addons.snapshots import Decision, Employee
+from proxy_addons.snapshots import Decision, Employee, PolicySnapshot
 
 log = structlog.get_logger(__name__)
 
@@ -26,6 +32,8 @@ class Policy:
         self.portal_url = portal_url
         self._tunnel_requesters: dict[str, Requester | None] = {}  # client.id → who opened the CONNECT
         self._refused_tls: set[str] = set()  # client ids whose ClientHello named a blocked site
+        self._warn_secret = secrets.token_bytes(32)  # signs "continue" links; a restart asks again
+        self._continued: dict[tuple[int, str], float] = {}  # (employee id, host) → until (monotonic)
 
     def http_connect(self, flow: http.HTTPFlow) -> None:
         if flow.response or flow.error:
@@ -81,15 +89,62 @@ class Policy:
                 break
         assert decision is not None
         flow.metadata["decision"] = decision  # accounting reads it; addons never call each other
-        if decision.blocked:
-            flow.response = block_response(decision, flow.request.pretty_url, self.portal_url)
+        if decision.action == "warn":
+            self._warn(flow, decision)
+        elif decision.blocked:
+            flow.response = block_response(self._page(flow, decision))
             employee = flow.metadata.get("employee")
             log.info(
                 "request_blocked",
                 employee=employee and employee.username,
                 host=decision.host,
                 rule=decision.rule,
+                reference=flow.metadata["reference"],
             )
+
+    def _warn(self, flow: http.HTTPFlow, decision: Decision) -> None:
+        """A page the employee can continue past; continuing is remembered for an hour and recorded."""
+        employee: Employee | None = flow.metadata.get("employee")
+        employee_id = employee.id if employee else 0
+        key = (employee_id, decision.host)
+        if self._continued.get(key, 0) > time.monotonic():
+            return
+        url, token = warn_pass.take_token(flow.request.pretty_url)
+        if token and warn_pass.verify(self._warn_secret, token, employee_id, decision.host, time.time()):
+            if len(self._continued) > 100_000:  # forget the expired ones rather than grow without end
+                now = time.monotonic()
+                self._continued = {k: until for k, until in self._continued.items() if until > now}
+            self._continued[key] = time.monotonic() + warn_pass.CONTINUE_SECONDS
+            log.info("warning_continued", employee=employee and employee.username, host=decision.host)
+            flow.response = http.Response.make(303, b"", {"Location": url, "Cache-Control": "no-store"})
+            return
+        expires = int(time.time()) + warn_pass.LINK_SECONDS
+        signed = warn_pass.sign(self._warn_secret, employee_id, decision.host, expires)
+        page = replace(self._page(flow, decision), continue_url=warn_pass.with_token(url, signed))
+        flow.response = warn_response(page)
+
+    def _page(self, flow: http.HTTPFlow, decision: Decision) -> PageContext:
+        reference = secrets.token_hex(4).upper()
+        flow.metadata["reference"] = reference
+        snapshot = self.state.policy
+        reason_id, reason_en = describe(decision, snapshot)
+        return PageContext(
+            decision, flow.request.pretty_url, reason_id, reason_en, datetime.now(snapshot.tz), reference,
+            self.portal_url,
+        )  # fmt: skip
+
+
+def describe(decision: Decision, snapshot: PolicySnapshot) -> tuple[str, str]:
+    """Why, in Indonesian and English, for the employee reading the page."""
+    category = next((c for c in snapshot.categories.values() if c.slug == decision.category), None)
+    if category is not None:
+        return f"kategori {category.name_id}", f"category {category.name_en}"
+    if decision.rule.startswith("rule:"):
+        number = decision.rule.removeprefix("rule:")
+        return f"aturan kebijakan nomor {number}", f"policy rule number {number}"
+    if decision.rule.startswith("blocked_domain:"):
+        return "daftar situs yang diblokir kota", "the city's list of blocked sites"
+    return "alamat situs tidak valid", "an invalid site address"
 
 
 def _authority(host: str) -> str:

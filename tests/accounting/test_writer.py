@@ -33,6 +33,7 @@ def record(
         200,
         decision,
         "",
+        "",
         up,
         down,
         0,

@@ -4,8 +4,10 @@ certificate), URL rules after decryption, and live reload while requests flow.""
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from tests.e2e.conftest import EMPLOYEE, PASSWORD, Gateway, curl, split_status
@@ -103,3 +105,43 @@ async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway
     stop.set()
     await asyncio.gather(*browsers)
     assert statuses and set(statuses) == {200}
+
+
+async def test_warn_then_continue_and_block_page_details(gateway: Gateway, database_url: str) -> None:
+    await smedi_ok(gateway, "rule", "add", "--action", "warn", "--domain", "news.test")
+    await smedi_ok(gateway, "rule", "add", "--action", "block", "--domain", "judi.test")
+    url = f"http://news.test:{gateway.http.port}/baca?x=1"
+
+    async def warned() -> bool:
+        _, out, _ = await curl(*proxy_args(gateway), url)
+        return b"Lanjutkan ke situs" in out
+
+    await eventually(warned)
+    assert gateway.http.requests == []  # the warning came from the proxy
+    _, out, _ = await curl(*proxy_args(gateway), url)
+    link = re.search(rb'href="([^"]+smedi_lanjut[^"]+)"', out)[1].decode().replace("&amp;", "&")
+    _, out, _ = await curl(*proxy_args(gateway), "-D", "-", link)
+    assert split_status(out)[1] == 303 and f"Location: {url}".encode() in out
+    _, out, _ = await curl(*proxy_args(gateway), url)
+    assert split_status(out) == (BODY, 200)  # continued: no warning for a while
+
+    _, out, _ = await curl(*proxy_args(gateway), f"http://judi.test:{gateway.http.port}/")
+    page = out.decode()
+    reference = re.search(r'name="ref" value="([0-9A-F]{8})"', page)[1]
+    assert "aturan kebijakan nomor 2" in page and "Ajukan pengecualian" in page
+    assert f'action="http://127.0.0.1:{gateway.portal_port}/pengecualian/baru"' in page
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        for _ in range(50):
+            row = await conn.fetchrow(
+                "SELECT decision, rule, host FROM usage_events WHERE reference = $1", reference
+            )
+            if row:
+                break
+            await asyncio.sleep(0.1)
+        assert row is not None and tuple(row) == ("block", "rule:2", "judi.test")
+        warns = await conn.fetchval("SELECT count(*) FROM usage_events WHERE decision = 'warn'")
+        assert warns >= 1
+    finally:
+        await conn.close()

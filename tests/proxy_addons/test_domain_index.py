@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from proxy_addons import domain_index
 from proxy_addons.domain_index import DomainIndex
 from proxy_addons.hostnames import InvalidHost, matching_domain, normalize_host
 
@@ -155,8 +156,10 @@ def test_build_refuses_what_it_cannot_index(entries: list[tuple[str, int]], mess
         DomainIndex.build(entries)
 
 
-def test_many_tiny_indexes() -> None:
-    """Small tables often probe past their last slot: every listed domain must still be found."""
+@pytest.mark.parametrize("spare_slots", [0, domain_index.SPARE_SLOTS])
+def test_many_tiny_indexes(spare_slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small tables often probe past their last home slot: every listed domain must still be found."""
+    monkeypatch.setattr(domain_index, "SPARE_SLOTS", spare_slots)  # none: the table grows instead
     rng = random.Random(7)  # noqa: S311  # test data, seeded so a failure repeats
     for _ in range(3000):
         domains = [f"{rng.randrange(10**6)}.d{rng.randrange(9)}.test" for _ in range(rng.randrange(1, 6))]

@@ -1,0 +1,40 @@
+"""The "continue" link of a warning page: signed for one employee and one host, valid for a short time."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+PARAM = "smedi_lanjut"
+LINK_SECONDS = 600  # the link on the page works for ten minutes
+CONTINUE_SECONDS = 3600  # after continuing, the site is not warned about again for an hour
+
+
+def sign(secret: bytes, employee_id: int, host: str, expires: int) -> str:
+    mac = hmac.new(secret, f"{employee_id}|{host}|{expires}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{expires}.{mac}"
+
+
+def verify(secret: bytes, token: str, employee_id: int, host: str, now: float) -> bool:
+    expires_text, _, _ = token.partition(".")
+    if not expires_text.isdigit() or int(expires_text) < now:
+        return False
+    return hmac.compare_digest(token, sign(secret, employee_id, host, int(expires_text)))
+
+
+def with_token(url: str, token: str) -> str:
+    parts = urlsplit(url)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), (PARAM, token)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def take_token(url: str) -> tuple[str, str | None]:
+    """(the URL without our parameter, the token if there was one)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    tokens = [v for k, v in query if k == PARAM]
+    if not tokens:
+        return url, None
+    rest = [(k, v) for k, v in query if k != PARAM]
+    return urlunsplit(parts._replace(query=urlencode(rest))), tokens[-1]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mitmproxy.version import VERSION as MITMPROXY_VERSION
 
+from bench.policy import run_policy_bench
 from bench.services import (
     BenchError,
     Children,
@@ -366,6 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="rounds of ours, bare and direct, the order rotated each round (default: 3)",
     )
+    parser.add_argument(
+        "--policy-domains",
+        type=bounded(int, 0, 5_000_000),
+        default=2_000_000,
+        help="domains in the policy benchmark's snapshot (default: 2,000,000; 0 skips it)",
+    )
     return parser
 
 
@@ -375,7 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
     children = Children()
     try:
-        return asyncio.run(bench(args, children))
+        status = asyncio.run(bench(args, children))
+        if args.policy_domains:
+            print("\n".join(["", *run_policy_bench(args.policy_domains)]), flush=True)
+        return status
     except BenchError as exc:
         log(f"FAILED: {exc}")
         return 1

@@ -54,6 +54,8 @@ def normalize_host(raw: str) -> str:
 
 
 def is_ip(host: str) -> bool:
+    if ":" not in host and not host[-1:].isdigit():
+        return False  # a name: skip ipaddress, which raises twice (microseconds) for every name
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -12,27 +12,32 @@ import structlog
 from aiohttp import web
 
 from admin.i18n import human_bytes
-from admin.keys import DB, ROUTE_ROLES, SETTINGS, THROTTLE
+from admin.keys import BODY_LIMITS, DB, ROUTE_ROLES, SETTINGS, THROTTLE
 from admin.pages import error_pages
+from admin.routes import BODY_LIMITS as BODY_LIMIT_TABLE
 from admin.routes import ROUTE_ROLES as ROLE_TABLE
 from admin.routes import setup_routes
-from admin.security import api_errors, authorize, csrf, security_headers
+from admin.security import api_errors, authorize, body_limits, csrf, security_headers
 from admin.throttle import LoginThrottle
 from smedi.db import create_pool
 from smedi.settings import Settings
 
 log = structlog.get_logger(__name__)
-MAX_BODY_BYTES = 1024 * 1024  # forms only for now; uploads get their own limit where they appear
+# Forms. A route that takes uploads gets its own limit in routes.BODY_LIMITS, for those it admits only:
+# a global 200 MB would let anyone make the portal spool that much to disk by posting to the sign-in form.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings) -> web.Application:
     # Outermost first, and the order is behaviour: api_errors shapes every API error, including those of
-    # authorize; authorize loads the session that csrf compares the submitted token with.
+    # authorize; authorize loads the session that csrf compares the submitted token with; body_limits
+    # raises a route's limit only once authorize has admitted the sender, and before csrf reads the body.
     app = web.Application(
-        middlewares=[api_errors, error_pages, authorize, csrf], client_max_size=MAX_BODY_BYTES
+        middlewares=[api_errors, error_pages, authorize, body_limits, csrf], client_max_size=MAX_BODY_BYTES
     )
     app[SETTINGS] = settings
     app[ROUTE_ROLES] = ROLE_TABLE
+    app[BODY_LIMITS] = BODY_LIMIT_TABLE
     app[THROTTLE] = LoginThrottle()
     env = aiohttp_jinja2.setup(
         app,
@@ -41,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
         undefined=jinja2.StrictUndefined,  # a name missing from a page's context is a bug: fail, don't blank
     )
     env.filters["bytes"] = human_bytes
+    env.filters["localtime"] = lambda moment: moment.astimezone(settings.tz).strftime("%d-%m-%Y %H:%M")
 
     async def database(app: web.Application) -> AsyncIterator[None]:
         assert settings.database_url

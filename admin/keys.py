@@ -17,6 +17,7 @@ DB = web.AppKey("db", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)
 ROUTE_ROLES = web.AppKey("route_roles", Mapping)
 THROTTLE = web.AppKey("throttle", LoginThrottle)
+BODY_LIMITS = web.AppKey("body_limits", Mapping)  # route name → bytes, for routes that take uploads
 
 # Per request: the signed-in user (None: nobody), and the CSRF token of a visitor not signed in yet.
 USER = web.RequestKey[User | None]("user")

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from admin.directory import ROLES
 from admin.keys import PUBLIC
-from admin.views import auth, ca, usage
+from admin.views import auth, ca, exceptions, lists, rules, schedules, usage
 
 STATIC_DIR = Path(__file__).parent / "static"
 ADMIN = frozenset({"admin"})
+SIGNED_IN = frozenset(ROLES)  # any employee with an account
 
 # route name → roles allowed (PUBLIC: anyone). A route missing here is refused (see security.authorize).
 ROUTE_ROLES: Mapping[str, frozenset[str]] = {
@@ -26,6 +28,32 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "ca_der": PUBLIC,
     "usage": ADMIN,
     "api_usage": ADMIN,
+    # exception requests
+    "exception_new": SIGNED_IN,
+    "exception_submit": SIGNED_IN,
+    "exception_mine": SIGNED_IN,
+    "exception_review": ADMIN,
+    "exception_decide": ADMIN,
+    # policy pages
+    "policy_lists": ADMIN,
+    "policy_list_upload": ADMIN,
+    "policy_list_rollback": ADMIN,
+    "policy_rules": ADMIN,
+    "policy_rule_add": ADMIN,
+    "policy_rule_enabled": ADMIN,
+    "policy_rule_delete": ADMIN,
+    "policy_schedules": ADMIN,
+    "policy_schedule_add": ADMIN,
+    "policy_holiday_add": ADMIN,
+    "policy_holiday_remove": ADMIN,
+}
+
+# route name → the most bytes a request body may have, where that is more than app.MAX_BODY_BYTES.
+BODY_LIMITS: Mapping[str, int] = {
+    # policy pages: a TRUST+ Positif list is about 50 MB as domains and grows; hosts-format lists repeat
+    # an address on every line. 200 MB takes those with room to spare and still bounds the disk a
+    # (signed-in admin's) upload can fill: aiohttp spools it to a temporary file, we copy it once more.
+    "policy_list_upload": 200 * 1024 * 1024,
 }
 
 
@@ -41,4 +69,23 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/ca", ca.ca_page, name="ca")
     r.add_get("/ca/smedi-ca.pem", ca.ca_pem, name="ca_pem")
     r.add_get("/ca/smedi-ca.cer", ca.ca_der, name="ca_der")
+    # exception requests
+    r.add_get("/pengecualian/baru", exceptions.new_form, name="exception_new")
+    r.add_post("/pengecualian/baru", exceptions.submit, name="exception_submit")
+    r.add_get("/pengecualian/saya", exceptions.mine, name="exception_mine")
+    r.add_get("/pengecualian", exceptions.review, name="exception_review")
+    r.add_post("/pengecualian/putusan", exceptions.decide, name="exception_decide")
+    # policy pages: a form that fails shows its page again with the reason and the typed values (400); one
+    # that works redirects to its page, except an upload, which shows what it read.
+    r.add_get("/kebijakan/daftar", lists.lists_page, name="policy_lists")
+    r.add_post("/kebijakan/daftar", lists.upload_list, name="policy_list_upload")
+    r.add_post("/kebijakan/daftar/kembalikan", lists.roll_back_list, name="policy_list_rollback")
+    r.add_get("/kebijakan/aturan", rules.rules_page, name="policy_rules")
+    r.add_post("/kebijakan/aturan", rules.add_rule_form, name="policy_rule_add")
+    r.add_post("/kebijakan/aturan/status", rules.set_rule_enabled, name="policy_rule_enabled")
+    r.add_post("/kebijakan/aturan/hapus", rules.delete_rule_form, name="policy_rule_delete")
+    r.add_get("/kebijakan/jadwal", schedules.schedules_page, name="policy_schedules")
+    r.add_post("/kebijakan/jadwal", schedules.add_schedule_form, name="policy_schedule_add")
+    r.add_post("/kebijakan/jadwal/libur", schedules.add_holiday_form, name="policy_holiday_add")
+    r.add_post("/kebijakan/jadwal/libur/hapus", schedules.remove_holiday_form, name="policy_holiday_remove")
     r.add_static("/static/", STATIC_DIR, name="static")

@@ -1,4 +1,4 @@
-"""Middlewares: one error shape, sessions, one role check per route, CSRF, security headers."""
+"""Middlewares: one error shape, sessions, one role check per route, body limits, CSRF, security headers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import structlog
 from aiohttp import web
 
 from admin import sessions
-from admin.keys import DB, PRE_CSRF, PUBLIC, ROUTE_ROLES, USER
+from admin.keys import BODY_LIMITS, DB, PRE_CSRF, PUBLIC, ROUTE_ROLES, USER
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -78,6 +78,33 @@ async def authorize(request: web.Request, handler: Handler) -> web.StreamRespons
     if not user.roles & allowed:
         raise web.HTTPForbidden(text="your role may not open this page")
     return await handler(request)
+
+
+def current_user(request: web.Request) -> sessions.User:
+    """The signed-in user of a route that requires one (authorize has already checked)."""
+    user = request[USER]
+    if user is None:
+        raise web.HTTPUnauthorized(text="sign in first")
+    return user
+
+
+@web.middleware
+async def body_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A route in the body-limit table may receive more than the application's form-sized limit.
+
+    After authorize on purpose: only someone the route admits may send that much. Before csrf, which reads
+    the whole form (upload included) before it can compare the token.
+    """
+    limit = request.app[BODY_LIMITS].get(request.match_info.route.name or "")
+    if limit is None:
+        return await handler(request)
+    # aiohttp has one client_max_size per application; a clone of the request is how one route gets its own.
+    larger = request.clone(client_max_size=limit)
+    try:
+        return await handler(larger)
+    finally:
+        # aiohttp closes (so deletes) the uploads' temporary files of the request it made, not of a clone.
+        larger._finish()
 
 
 def csrf_token(request: web.Request) -> str:

@@ -92,4 +92,7 @@ async def set_language(request: web.Request) -> web.StreamResponse:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPSeeOther("/penggunaan" if request[USER] else "/masuk")
+    user = request[USER]
+    if user is None:
+        raise web.HTTPSeeOther("/masuk")
+    raise web.HTTPSeeOther("/penggunaan" if "admin" in user.roles else "/pengecualian/saya")

@@ -39,10 +39,39 @@ async def _language_changed(client: TestClient, _db: asyncpg.Pool) -> bool:
     return "lang" in client.session.cookie_jar.filter_cookies(client.make_url("/"))
 
 
+async def _policy_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
+    """The policy stores audit every change in the change's own transaction."""
+    return await db.fetchval("SELECT count(*) FROM audit_log WHERE action NOT LIKE 'login%'") > 0
+
+
+async def _exception_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
+    return await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'exception%'") > 0
+
+
 POST_EFFECTS = {
     "login": ({"username": "admin", "password": PASSWORD, "next": "/"}, None, _login_changed),
     "logout": ({}, "admin", _logout_changed),
     "language": ({"lang": "en", "next": "/"}, None, _language_changed),
+    # policy pages
+    "policy_list_upload": ({"category": "judi", "format": "auto"}, "admin", _policy_changed),
+    "policy_list_rollback": ({"category": "pemerintahan"}, "admin", _policy_changed),
+    "policy_rule_add": (
+        {"action": "block", "match": "domain", "value": "youtube.com", "scope": "everyone"},
+        "admin",
+        _policy_changed,
+    ),
+    "policy_rule_enabled": ({"id": "1", "enabled": "0"}, "admin", _policy_changed),
+    "policy_rule_delete": ({"id": "1"}, "admin", _policy_changed),
+    "policy_schedule_add": (
+        {"name": "uji", "starts_1": "09:00", "ends_1": "10:00"},
+        "admin",
+        _policy_changed,
+    ),
+    "policy_holiday_add": ({"day": "2025-08-17", "holiday_name": "Kemerdekaan"}, "admin", _policy_changed),
+    "policy_holiday_remove": ({"day": "2025-08-17"}, "admin", _policy_changed),
+    # exception requests
+    "exception_submit": ({"ref": "A1B2C3D4", "reason": "perlu"}, "pegawai", _exception_changed),
+    "exception_decide": ({"id": "1", "verdict": "refuse"}, "admin", _exception_changed),
 }
 
 

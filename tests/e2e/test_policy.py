@@ -7,9 +7,11 @@ import asyncio
 import re
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
+from admin.directory import add_employee
 from tests.e2e.conftest import EMPLOYEE, PASSWORD, Gateway, curl, split_status
 from tests.e2e.origin import BODY
 
@@ -80,7 +82,7 @@ async def test_a_url_rule_applies_after_decryption_in_its_schedule(gateway: Gate
 
     await eventually(shorts_blocked)
     _, out, _ = await curl(*proxy_args(gateway), "--cacert", str(gateway.ca_file), f"{base}/shorts/abc")
-    assert "rule:1" in out.decode()
+    assert "aturan kebijakan nomor 1" in out.decode()
     _, out, _ = await curl(*proxy_args(gateway), "--cacert", str(gateway.ca_file), f"{base}/watch")
     assert split_status(out) == (BODY, 200)
     assert ("video.test", "GET", "/shorts/abc", 0) not in gateway.https.requests
@@ -145,3 +147,77 @@ async def test_warn_then_continue_and_block_page_details(gateway: Gateway, datab
         assert warns >= 1
     finally:
         await conn.close()
+
+
+async def test_exception_workflow_from_block_page_to_expiry(
+    gateway: Gateway, portal: str, database_url: str
+) -> None:
+    """Blocked → the employee asks from the block page → an admin approves → allowed → expires → blocked."""
+    pool = await asyncpg.create_pool(database_url)
+    await add_employee(pool, "kepala", "admin-rahasia-2", org=None, roles=("admin",))
+    await smedi_ok(gateway, "rule", "add", "--action", "block", "--domain", "judi.test")
+    url = f"http://judi.test:{gateway.http.port}/"
+
+    async def status() -> int:
+        _, out, _ = await curl(*proxy_args(gateway), url)
+        return split_status(out)[1]
+
+    await eventually(lambda: _is(status(), 403))
+    _, out, _ = await curl(*proxy_args(gateway), url)
+    form_action = re.search(rb'<form method="get" action="([^"]+)">', out)[1].decode()
+    reference = re.search(rb'name="ref" value="([0-9A-F]{8})"', out)[1].decode()
+    await eventually(lambda: _has_event(pool, reference))
+
+    employee = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    admin = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    try:
+        await _sign_in(employee, portal, EMPLOYEE, PASSWORD)
+        async with employee.get(form_action, params={"ref": reference}) as r:
+            page = await r.text()
+            assert r.status == 200 and "judi.test" in page
+        form = {"csrf_token": _csrf(page), "ref": reference, "reason": "Memeriksa laporan warga"}
+        async with employee.post(f"{portal}/pengecualian/baru", data=form) as r:
+            assert r.url.path == "/pengecualian/saya" and "Menunggu" in await r.text()
+
+        await _sign_in(admin, portal, "kepala", "admin-rahasia-2")
+        async with admin.get(f"{portal}/pengecualian") as r:
+            review = await r.text()
+        request_id = await pool.fetchval("SELECT id FROM exception_requests WHERE reference = $1", reference)
+        decision = {"csrf_token": _csrf(review), "duration": "1h", "scope": "employee", "note": "boleh"}
+        async with admin.post(
+            f"{portal}/pengecualian/putusan", data={**decision, "id": str(request_id), "verdict": "approve"}
+        ) as r:
+            assert r.status == 200
+        await eventually(lambda: _is(status(), 200))  # allowed now, for this employee
+
+        async with employee.get(f"{portal}/pengecualian/saya") as r:
+            assert "Disetujui" in await r.text()
+        # The hour passes: the allow rule ends by itself and the site is blocked again.
+        await pool.execute("UPDATE rules SET expires_at = now() - interval '1 second' WHERE action = 'allow'")
+        await eventually(lambda: _is(status(), 403))
+        actions = [r["action"] for r in await pool.fetch("SELECT action FROM audit_log ORDER BY id")]
+        assert {"exception_requested", "exception_approved"} <= set(actions)
+    finally:
+        await employee.close()
+        await admin.close()
+        await pool.close()
+
+
+async def _is(awaitable, expected: int) -> bool:  # type: ignore[no-untyped-def]
+    return await awaitable == expected
+
+
+async def _has_event(pool: asyncpg.Pool, reference: str) -> bool:
+    return await pool.fetchval("SELECT count(*) FROM usage_events WHERE reference = $1", reference) > 0
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+
+async def _sign_in(session: aiohttp.ClientSession, portal: str, username: str, password: str) -> None:
+    async with session.get(f"{portal}/masuk") as r:
+        token = _csrf(await r.text())
+    form = {"csrf_token": token, "username": username, "password": password, "next": "/"}
+    async with session.post(f"{portal}/masuk", data=form) as r:
+        assert r.status == 200, await r.text()

@@ -51,7 +51,7 @@ class LiveState:
             self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
             log.info("directory_loaded", employees=len(self.directory.by_username))
         if "policy" in parts:
-            reuse = None if "lists" in parts else self.policy.index
+            reuse = None if "lists" in parts else self.policy
             async with self._pool.acquire() as conn:
                 policy = await load_policy(conn, self._tz, reuse)
             self.policy = policy  # one assignment: a hook sees the old snapshot or the new, never a mix

@@ -56,10 +56,21 @@ def build_rules(rows: list[asyncpg.Record], schedules: dict[str, Schedule]) -> t
     return tuple(rules)
 
 
+def url_lists_from_rows(rows: list[asyncpg.Record]) -> dict[str, tuple[tuple[str, int], ...]]:
+    """`host/path` entries by host, for matching once the URL is known."""
+    by_host: defaultdict[str, list[tuple[str, int]]] = defaultdict(list)
+    for r in rows:
+        host, slash, path = r["url"].partition("/")
+        by_host[host].append((slash + path, r["category_id"]))
+    return {host: tuple(entries) for host, entries in by_host.items()}
+
+
 async def load_policy(
-    conn: asyncpg.Connection, tz: ZoneInfo, index: DomainIndex | None = None
+    conn: asyncpg.Connection, tz: ZoneInfo, previous: PolicySnapshot | None = None
 ) -> PolicySnapshot:
-    """A consistent snapshot; `index` reuses the current domain index when no list changed."""
+    """A consistent snapshot; `previous` lends its list indexes when no list changed."""
+    index = previous.index if previous else None
+    url_lists = previous.url_lists if previous else None
     buffer = io.BytesIO()
     async with conn.transaction(isolation="repeatable_read", readonly=True):  # one consistent picture
         blocked = frozenset(r["domain"] for r in await conn.fetch(queries.blocked_domains))
@@ -70,8 +81,9 @@ async def load_policy(
         schedules = build_schedules(await conn.fetch(queries.schedule_windows))
         rules = build_rules(await conn.fetch(queries.rules, datetime.now(UTC)), schedules)
         holidays = frozenset(r["day"] for r in await conn.fetch(queries.holidays))
-        if index is None:
+        if index is None or url_lists is None:
             await conn.copy_from_query(lists_queries.active_list_domains, output=buffer)
+            url_lists = url_lists_from_rows(await conn.fetch(lists_queries.active_list_urls))
     if index is None:
         index = await asyncio.to_thread(_index_from_copy, buffer.getvalue())
-    return PolicySnapshot(blocked, categories, index, rules, holidays, tz)
+    return PolicySnapshot(blocked, categories, index, rules, holidays, tz, url_lists)

@@ -82,17 +82,22 @@ class PolicySnapshot:
     rules: tuple[Rule, ...] = ()
     holidays: frozenset[date] = frozenset()
     tz: ZoneInfo = ZoneInfo("Asia/Jakarta")  # noqa: RUF009  ZoneInfo instances are cached and immutable
+    # URL entries of category lists (UT1 `urls` files): host → ((path prefix, category id), ...)
+    url_lists: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> PolicySnapshot:
         return cls(frozenset())
 
-    def categories_of(self, host: str) -> frozenset[int]:
+    def categories_of(self, host: str, url: str | None = None) -> frozenset[int]:
+        """The categories listing the host (or a parent), and, once the URL is known, its URL entries."""
         hit = self.index.lookup(host)
-        if hit is None:
-            return frozenset()
-        mask = hit[1]
-        return frozenset(i for i in self.categories if mask >> i & 1)
+        found = frozenset(i for i in self.categories if hit[1] >> i & 1) if hit else frozenset()
+        entries = self.url_lists.get(host)
+        if entries and url is not None:
+            path = url.split("://", 1)[-1][len(host) :]
+            found |= {category for prefix, category in entries if path.startswith(prefix)}
+        return found
 
     def decide(
         self, host: str, who: Requester | None = None, url: str | None = None, now: datetime | None = None
@@ -100,7 +105,7 @@ class PolicySnapshot:
         """`host` normalised; `url` as scheme://host/path with that host, or None before decryption."""
         now = now or datetime.now(UTC)
         who = who or Requester()
-        in_categories = self.categories_of(host)
+        in_categories = self.categories_of(host, url)
         decision, deferred = None, False
         local = now.astimezone(self.tz)
         for rule in self.rules:

@@ -53,3 +53,8 @@ SELECT c.slug, d.domain
 -- Every domain of every active list with its category id, for the proxy's snapshot. No parameters.
 SELECT d.domain, l.category_id
   FROM list_domains d JOIN category_lists l ON l.id = d.list_id AND l.active;
+
+-- name: active_list_urls
+-- Every URL entry (host/path) of every active list with its category id, for the proxy. No parameters.
+SELECT u.url, l.category_id
+  FROM list_urls u JOIN category_lists l ON l.id = u.list_id AND l.active;

@@ -221,3 +221,23 @@ async def _sign_in(session: aiohttp.ClientSession, portal: str, username: str, p
     form = {"csrf_token": token, "username": username, "password": password, "next": "/"}
     async with session.post(f"{portal}/masuk", data=form) as r:
         assert r.status == 200, await r.text()
+
+
+async def test_a_ut1_folder_blocks_its_domains_and_its_urls(gateway: Gateway, tmp_path: Path) -> None:
+    folder = tmp_path / "gambling"
+    folder.mkdir()
+    (folder / "domains").write_text("judi.test\n")
+    (folder / "urls").write_text("news.test/judi\n")
+    out = await smedi_ok(gateway, "lists", "import", "judi", str(folder))
+    assert "1 domains active" in out and "1 URLs" in out
+    base = f"http://news.test:{gateway.http.port}"
+
+    async def url_blocked() -> bool:
+        _, out, _ = await curl(*proxy_args(gateway), f"{base}/judi/meja")
+        return split_status(out)[1] == 403
+
+    await eventually(url_blocked)
+    _, out, _ = await curl(*proxy_args(gateway), f"{base}/berita")
+    assert split_status(out) == (BODY, 200)
+    _, out, _ = await curl(*proxy_args(gateway), f"http://judi.test:{gateway.http.port}/")
+    assert split_status(out)[1] == 403

@@ -169,3 +169,15 @@ def test_patterns_are_normalised() -> None:
     assert (
         Rule(1, "block", "url_prefix", pattern="https://YouTube.com/Shorts").pattern == "youtube.com/Shorts"
     )
+
+
+def test_url_entries_of_a_list_decide_once_the_url_is_known() -> None:
+    """UT1 `urls` entries (host/path) put one part of a site in a category."""
+    snapshot = PolicySnapshot(
+        frozenset(), CATEGORIES, DomainIndex.empty(), url_lists={"forum.test": (("/judi", JUDI),)}, tz=JAKARTA
+    )
+    assert snapshot.decide("forum.test", BUDI, None, MONDAY_10).action == "allow"  # not known before the URL
+    blocked = snapshot.decide("forum.test", BUDI, "https://forum.test/judi/online?x=1", MONDAY_10)
+    assert (blocked.action, blocked.rule) == ("block", "category:judi")
+    assert snapshot.decide("forum.test", BUDI, "https://forum.test/berita", MONDAY_10).action == "allow"
+    assert snapshot.decide("www.forum.test", BUDI, "https://www.forum.test/judi", MONDAY_10).action == "allow"

@@ -91,7 +91,10 @@ async def test_a_url_rule_applies_after_decryption_in_its_schedule(gateway: Gate
     assert why.startswith("block  (rule:1)")
 
 
-async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway) -> None:
+async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway, tmp_path: Path) -> None:
+    """Rule changes and a list import (the domain index rebuilt and swapped) while requests flow."""
+    big = tmp_path / "big.txt"
+    big.write_text("".join(f"situs-{i}.example\n" for i in range(300_000)) + "judi.test\n")
     url = f"http://news.test:{gateway.http.port}/"
     statuses: list[int] = []
     stop = asyncio.Event()
@@ -104,9 +107,16 @@ async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway
     browsers = [asyncio.create_task(browse()) for _ in range(3)]
     for i in range(4):
         await smedi_ok(gateway, "rule", "add", "--action", "block", "--domain", f"other{i}.test")
+    await smedi_ok(gateway, "lists", "import", "judi", str(big))
+
+    async def judi_blocked() -> bool:
+        _, out, _ = await curl(*proxy_args(gateway), f"http://judi.test:{gateway.http.port}/")
+        return split_status(out)[1] == 403
+
+    await eventually(judi_blocked)  # the new index is in use
     stop.set()
     await asyncio.gather(*browsers)
-    assert statuses and set(statuses) == {200}
+    assert len(statuses) > 10 and set(statuses) == {200}
 
 
 async def test_warn_then_continue_and_block_page_details(gateway: Gateway, database_url: str) -> None:

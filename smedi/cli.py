@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import dataclasses
 import getpass
 import json
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smedi.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -36,7 +41,7 @@ def with_database(settings: Settings) -> Settings:
     return dataclasses.replace(settings, database_url=start_embedded(settings.pgdata_dir))
 
 
-async def _connect(settings: Settings):  # type: ignore[no-untyped-def]
+async def _connect(settings: Settings) -> asyncpg.Connection:
     from smedi.db import connect, migrate
 
     conn = await connect(with_database(settings).database_url or "")
@@ -54,7 +59,7 @@ async def cmd_proxy(_args: argparse.Namespace, settings: Settings) -> int:
     from smedi.proxy import run_proxy
 
     settings = with_database(settings)
-    await _migrate(settings)
+    await (await _connect(settings)).close()  # migrated before the first flow
     await run_proxy(settings)
     return 0
 
@@ -71,9 +76,14 @@ async def cmd_portal(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _migrate(settings: Settings) -> None:
+@contextlib.asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """A migrated connection for one command, closed however the command ends."""
     conn = await _connect(settings)
-    await conn.close()
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 async def cmd_db_migrate(_args: argparse.Namespace, settings: Settings) -> int:
@@ -90,32 +100,26 @@ async def cmd_db_migrate(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_org_add(args: argparse.Namespace, settings: Settings) -> int:
     from admin import audit
-    from admin.directory import DirectoryError, add_org
+    from admin.directory import add_org
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         async with conn.transaction():
             await add_org(conn, args.code, args.name, args.parent)
             await audit.record(
                 conn, _actor(), "org_added", args.code, {"name": args.name, "parent": args.parent}
             )
-    except DirectoryError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
     print(f"OPD {args.code} added")
     return 0
 
 
 async def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
     from admin import audit
-    from admin.directory import DirectoryError, add_employee
+    from admin.directory import add_employee
 
     if not args.password_stdin:
         raise UsageError("give the password on standard input with --password-stdin (never as an argument)")
     password = sys.stdin.readline().rstrip("\r\n")
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         async with conn.transaction():
             await add_employee(
                 conn,
@@ -133,10 +137,6 @@ async def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
                 args.username.lower(),
                 {"org": args.org, "roles": args.role or ["employee"]},
             )
-    except DirectoryError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
     print(f"employee {args.username.lower()} added")
     return 0
 
@@ -149,8 +149,7 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
         domains = blocklist.normalize_domains(args.domains)
     except InvalidHost as exc:
         raise UsageError(f"not a domain: {exc}") from None
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         async with conn.transaction():
             if args.policy_command == "block":
                 changed = await blocklist.block(conn, domains, args.reason, _actor())
@@ -160,8 +159,6 @@ async def cmd_policy(args: argparse.Namespace, settings: Settings) -> int:
                 action = "domain_unblocked"
             for domain in changed:
                 await audit.record(conn, _actor(), action, domain, {"reason": getattr(args, "reason", "")})
-    finally:
-        await conn.close()
     verb = "blocked" if args.policy_command == "block" else "unblocked"
     for domain in domains:
         print(f"{domain}: {verb}" if domain in changed else f"{domain}: already {verb}, unchanged")
@@ -175,16 +172,12 @@ def _input_size(path: Path) -> int:
 
 
 async def cmd_lists_import(args: argparse.Namespace, settings: Settings) -> int:
-    from admin.category_lists import ListError, check_category, import_list
+    from admin.category_lists import check_category, import_list
     from admin.list_formats import ListFormatError, parse_list
     from smedi.progress import ProgressBar
 
-    conn = await _connect(settings)
-    try:
-        try:
-            await check_category(conn, args.category)  # before minutes of parsing, not after
-        except ListError as exc:
-            raise UsageError(str(exc)) from None
+    async with _database(settings) as conn:
+        await check_category(conn, args.category)  # before minutes of parsing, not after
         path = Path(args.file)
         bar = ProgressBar(f"reading {path.name}", _input_size(path))
         try:
@@ -193,12 +186,7 @@ async def cmd_lists_import(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(f"{exc} (the current list stays as it is)") from None
         bar.finish(f"{len(parsed.domains):,} domains in {parsed.format} format")
         print(f"saving {len(parsed.domains):,} domains to '{args.category}' ...", file=sys.stderr, flush=True)
-        try:
-            imported = await import_list(conn, args.category, parsed, path.name, _actor())
-        except ListError as exc:
-            raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
+        imported = await import_list(conn, args.category, parsed, path.name, _actor())
     print(
         f"{args.category}: {imported.domains:,} domains active (list version {imported.list_id}), "
         f"{len(parsed.urls):,} URLs, {parsed.duplicates:,} duplicates, {parsed.invalid:,} invalid, "
@@ -211,15 +199,10 @@ async def cmd_lists_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_lists_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from admin.category_lists import ListError, roll_back
+    from admin.category_lists import roll_back
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         previous = await roll_back(conn, args.category, _actor())
-    except ListError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
     print(f"{args.category}: back to list version {previous['id']} ({previous['source']}, "
           f"imported {previous['imported_at']:%Y-%m-%d %H:%M} UTC)")  # fmt: skip
     return 0
@@ -228,11 +211,8 @@ async def cmd_lists_rollback(args: argparse.Namespace, settings: Settings) -> in
 async def cmd_lists_show(_args: argparse.Namespace, settings: Settings) -> int:
     from admin.category_lists import summaries
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         rows = await summaries(conn)
-    finally:
-        await conn.close()
     print(f"{'category':<14} {'action':<12} {'domains':>10}  source")
     for r in rows:
         source = f"{r['source']} ({r['imported_at']:%Y-%m-%d %H:%M} UTC)" if r["source"] else "-"
@@ -241,15 +221,10 @@ async def cmd_lists_show(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_lists_search(args: argparse.Namespace, settings: Settings) -> int:
-    from admin.category_lists import ListError, search
+    from admin.category_lists import search
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         found = await search(conn, args.domain)
-    except ListError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
     for r in found:
         print(f"{r['slug']}: listed as {r['domain']}")
     if not found:
@@ -259,7 +234,6 @@ async def cmd_lists_search(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_rule_add(args: argparse.Namespace, settings: Settings) -> int:
     from admin.policy_rules import RuleSpec, add_rule
-    from proxy_addons.rules import RuleError
 
     matches = {"category": args.category, "domain": args.domain, "url_prefix": args.url_prefix,
                "url_regex": args.regex}  # fmt: skip
@@ -273,13 +247,8 @@ async def cmd_rule_add(args: argparse.Namespace, settings: Settings) -> int:
     scope, scope_value = scoped[0] if scoped else ("everyone", None)
     spec = RuleSpec(args.action, given[0][0], given[0][1], scope, scope_value, args.schedule, args.note or "",
                     args.position)  # fmt: skip
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         rule_id = await add_rule(conn, spec, _actor())
-    except RuleError as exc:
-        raise UsageError(f"rule refused: {exc}") from None
-    finally:
-        await conn.close()
     print(f"rule {rule_id} added; running proxies apply it within seconds")
     return 0
 
@@ -287,11 +256,8 @@ async def cmd_rule_add(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_rule_list(_args: argparse.Namespace, settings: Settings) -> int:
     from admin.policy_rules import list_rules
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         rules = await list_rules(conn)
-    finally:
-        await conn.close()
     for r in rules:
         who = {"everyone": "everyone", "org": f"OPD {r['org']}", "role": f"role {r['role']}",
                "employee": f"user {r['employee']}"}[r["scope"]]  # fmt: skip
@@ -310,18 +276,12 @@ async def cmd_rule_list(_args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_rule_change(args: argparse.Namespace, settings: Settings) -> int:
     from admin.policy_rules import delete_rule, set_enabled
-    from proxy_addons.rules import RuleError
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         if args.rule_command == "delete":
             await delete_rule(conn, args.id, _actor())
         else:
             await set_enabled(conn, args.id, args.rule_command == "enable", _actor())
-    except RuleError as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        await conn.close()
     print(f"rule {args.id}: {args.rule_command}d")
     return 0
 
@@ -347,12 +307,9 @@ async def cmd_policy_test(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidHost as exc:
         raise UsageError(f"not a URL: {exc}") from None
     now = (args.at.replace(tzinfo=settings.tz) if args.at else datetime.now(settings.tz)).astimezone(UTC)
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         directory = Directory.from_rows(await conn.fetch(load_queries("proxy").directory))
         policy = await load_policy(conn, settings.tz)
-    finally:
-        await conn.close()
     entry = directory.by_username.get(args.user.lower()) if args.user else None
     if args.user and entry is None:
         raise UsageError(f"no employee {args.user!r}")
@@ -378,11 +335,8 @@ async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
     from accounting.reports import today, usage_by_employee
 
     day = args.date or today(settings.tz)
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         rows = await usage_by_employee(conn, day, settings.tz)
-    finally:
-        await conn.close()
     columns = ["username", "full_name", "org_code", "requests", "blocked", "bytes_up", "bytes_down"]
     if args.format == "json":
         print(
@@ -413,11 +367,8 @@ async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
     from admin.audit import verify_chain
 
-    conn = await _connect(settings)
-    try:
+    async with _database(settings) as conn:
         checked, broken = await verify_chain(conn)
-    finally:
-        await conn.close()
     if broken is not None:
         print(
             f"audit chain BROKEN at entry {broken.row_id}: {broken.reason} "
@@ -556,8 +507,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from admin.category_lists import ListError
+    from admin.directory import DirectoryError
+    from proxy_addons.rules import RuleError
     from smedi.db import DatabaseUnavailable
     from smedi.logs import configure_logging
+
+    # Refusals the stores explain to a person (unknown OPD, invalid rule, ...): said plainly, exit 2.
+    refused = (UsageError, DirectoryError, ListError, RuleError)
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -570,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"smedi: {exc}", file=sys.stderr)
         return 2
-    except UsageError as exc:
+    except refused as exc:
         print(f"smedi {args.command}: {exc}", file=sys.stderr)
         return 2
     except DatabaseUnavailable as exc:

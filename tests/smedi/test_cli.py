@@ -61,6 +61,15 @@ def test_help_is_everywhere() -> None:
             "at least 8 characters",
         ),
         (["org", "add", "BAD CODE", "Nama"], "", "OPD code 'BAD CODE'"),
+        (["lists", "import", "tidak-ada", "/etc/hostname"], "", "unknown category 'tidak-ada'"),
+        (["lists", "import", "judi", "/nonexistent/list.txt"], "", "the current list stays as it is"),
+        (["lists", "rollback", "judi"], "", "no earlier list to return to"),
+        (["lists", "search", "bad host"], "", "not a host name"),
+        (["rule", "add", "--action", "block", "--regex", r"(a)\1"], "", "backreferences"),
+        (["rule", "add", "--action", "block", "--domain", "x.test", "--regex", "x"], "", "exactly one of"),
+        (["rule", "add", "--action", "allow", "--domain", "x.test", "--org", "NOPE"], "", "does not exist"),
+        (["rule", "delete", "999"], "", "no rule 999"),
+        (["policy", "test", "http://x.test/", "--at", "kemarin"], "", "expected 'YYYY-MM-DD HH:MM'"),
     ],
 )
 def test_misuse_exits_2_with_a_clear_message(

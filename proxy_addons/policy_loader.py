@@ -12,6 +12,7 @@ import asyncpg
 import structlog
 
 from proxy_addons.domain_index import DomainIndex
+from proxy_addons.hostnames import domain_and_parents
 from proxy_addons.rules import Rule, RuleError, Schedule, Window
 from proxy_addons.snapshots import Category, PolicySnapshot
 from smedi.sql import load_queries
@@ -66,11 +67,19 @@ def url_lists_from_rows(rows: list[asyncpg.Record]) -> dict[str, tuple[tuple[str
 
 
 async def load_policy(
-    conn: asyncpg.Connection, tz: ZoneInfo, previous: PolicySnapshot | None = None
+    conn: asyncpg.Connection,
+    tz: ZoneInfo,
+    previous: PolicySnapshot | None = None,
+    only_host: str | None = None,
 ) -> PolicySnapshot:
-    """A consistent snapshot; `previous` lends its list indexes when no list changed."""
+    """A consistent snapshot; `previous` lends its list indexes when no list changed. With `only_host`,
+    the lists are read for that host alone (a "why?" answer without loading millions of domains)."""
     index = previous.index if previous else None
     url_lists = previous.url_lists if previous else None
+    if only_host is not None:
+        rows = await conn.fetch(lists_queries.active_list_domains_for, domain_and_parents(only_host))
+        index = DomainIndex.build((r["domain"], r["category_id"]) for r in rows)
+        url_lists = url_lists_from_rows(await conn.fetch(lists_queries.active_list_urls_for, only_host))
     buffer = io.BytesIO()
     async with conn.transaction(isolation="repeatable_read", readonly=True):  # one consistent picture
         blocked = frozenset(r["domain"] for r in await conn.fetch(queries.blocked_domains))

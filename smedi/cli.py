@@ -309,7 +309,7 @@ async def cmd_policy_test(args: argparse.Namespace, settings: Settings) -> int:
     now = (args.at.replace(tzinfo=settings.tz) if args.at else datetime.now(settings.tz)).astimezone(UTC)
     async with _database(settings) as conn:
         directory = Directory.from_rows(await conn.fetch(load_queries("proxy").directory))
-        policy = await load_policy(conn, settings.tz)
+        policy = await load_policy(conn, settings.tz, only_host=host)
     entry = directory.by_username.get(args.user.lower()) if args.user else None
     if args.user and entry is None:
         raise UsageError(f"no employee {args.user!r}")

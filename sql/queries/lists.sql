@@ -58,3 +58,15 @@ SELECT d.domain, l.category_id
 -- Every URL entry (host/path) of every active list with its category id, for the proxy. No parameters.
 SELECT u.url, l.category_id
   FROM list_urls u JOIN category_lists l ON l.id = u.list_id AND l.active;
+
+-- name: active_list_domains_for
+-- The active list entries among a host and its parents, with category ids. $1 candidate domains.
+SELECT d.domain, l.category_id
+  FROM list_domains d JOIN category_lists l ON l.id = d.list_id AND l.active
+ WHERE d.domain = ANY ($1::text[]);
+
+-- name: active_list_urls_for
+-- The active URL entries of one host. $1 host.
+SELECT u.url, l.category_id
+  FROM list_urls u JOIN category_lists l ON l.id = u.list_id AND l.active
+ WHERE starts_with(u.url, $1 || '/');

@@ -16,7 +16,7 @@ from proxy_addons.hostnames import InvalidHost, is_ip, normalize_host
 from proxy_addons.live import LiveState
 from proxy_addons.pages import PageContext, block_response, warn_response
 from proxy_addons.rules import Requester
-from proxy_addons.snapshots import Decision, Employee, PolicySnapshot
+from proxy_addons.snapshots import Decision, Employee
 
 log = structlog.get_logger(__name__)
 
@@ -127,24 +127,11 @@ class Policy:
         reference = secrets.token_hex(4).upper()
         flow.metadata["reference"] = reference
         snapshot = self.state.policy
-        reason_id, reason_en = describe(decision, snapshot)
+        reason_id, reason_en = snapshot.explain(decision)
         return PageContext(
             decision, flow.request.pretty_url, reason_id, reason_en, datetime.now(snapshot.tz), reference,
             self.portal_url,
         )  # fmt: skip
-
-
-def describe(decision: Decision, snapshot: PolicySnapshot) -> tuple[str, str]:
-    """Why, in Indonesian and English, for the employee reading the page."""
-    category = next((c for c in snapshot.categories.values() if c.slug == decision.category), None)
-    if category is not None:
-        return f"kategori {category.name_id}", f"category {category.name_en}"
-    if decision.rule.startswith("rule:"):
-        number = decision.rule.removeprefix("rule:")
-        return f"aturan kebijakan nomor {number}", f"policy rule number {number}"
-    if decision.rule.startswith("blocked_domain:"):
-        return "daftar situs yang diblokir kota", "the city's list of blocked sites"
-    return "alamat situs tidak valid", "an invalid site address"
 
 
 def _authority(host: str) -> str:

@@ -126,6 +126,18 @@ class PolicySnapshot:
             return Decision(host, "allow", decision.rule, decision.category, final=False)
         return decision
 
+    def explain(self, decision: Decision) -> tuple[str, str]:
+        """Why, in Indonesian and English, for the employee reading a block or warning page."""
+        category = next((c for c in self.categories.values() if c.slug == decision.category), None)
+        if category is not None:
+            return f"kategori {category.name_id}", f"category {category.name_en}"
+        if decision.rule.startswith("rule:"):
+            number = decision.rule.removeprefix("rule:")
+            return f"aturan kebijakan nomor {number}", f"policy rule number {number}"
+        if decision.rule.startswith("blocked_domain:"):
+            return "daftar situs yang diblokir kota", "the city's list of blocked sites"
+        return "alamat situs tidak valid", "an invalid site address"
+
     def _default(self, host: str, in_categories: frozenset[int]) -> Decision:
         listed = matching_domain(host, self.blocked_domains)
         if listed is not None:

@@ -82,6 +82,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Adblock rules.",
     },
     "default_action": {"id": "Tindakan bawaan", "en": "Default action"},
+    "default_action_help": {
+        "id": "Tindakan bawaan berlaku bagi situs dalam kategori itu bila tidak ada aturan yang menentukan; "
+        "proxy menerapkan perubahan dalam beberapa detik.",
+        "en": "The default action applies to the category's sites when no rule decides; proxies apply a "
+        "change within seconds.",
+    },
+    "save": {"id": "Simpan", "en": "Save"},
     "domains": {"id": "Domain", "en": "Domains"},
     "active_list": {"id": "Daftar aktif", "en": "Active list"},
     "invalid": {"id": "Tidak valid", "en": "Invalid"},
@@ -155,6 +162,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "enable": {"id": "Aktifkan", "en": "Enable"},
     "disable": {"id": "Nonaktifkan", "en": "Disable"},
     "delete": {"id": "Hapus", "en": "Delete"},
+    "move_up": {"id": "Naikkan satu urutan", "en": "Move up one place"},
+    "move_down": {"id": "Turunkan satu urutan", "en": "Move down one place"},
+    # Flags from proxy_addons.rules.lint_rules: a short name, then why (and the rule above that causes it).
+    "rule_check": {"id": "Pemeriksaan", "en": "Check"},
+    "lint_expired": {"id": "Kedaluwarsa", "en": "Expired"},
+    "lint_expired_help": {
+        "id": "Waktu berakhirnya sudah lewat: aturan ini tidak lagi berlaku dan boleh dihapus.",
+        "en": "Its expiry time has passed: this rule no longer applies and may be deleted.",
+    },
+    "lint_empty_category": {"id": "Kategori kosong", "en": "Empty category"},
+    "lint_empty_category_help": {
+        "id": "Kategori ini belum punya daftar aktif berisi domain, jadi aturan ini tidak cocok dengan "
+        "apa pun. Unggah daftarnya di halaman Daftar kategori.",
+        "en": "The category has no active list with domains, so this rule matches nothing. Upload its "
+        "list on the Category lists page.",
+    },
+    "lint_shadowed": {"id": "Tidak pernah menentukan", "en": "Never decides"},
+    "lint_shadowed_help": {
+        "id": "Aturan di atas selalu berlaku bila aturan ini berlaku dan mencakup hal yang sama atau "
+        "lebih, sehingga aturan itulah yang menentukan:",
+        "en": "A rule above always applies when this one does and matches the same or more, so it "
+        "decides first:",
+    },
+    "lint_never_decrypted": {"id": "Tidak pernah didekripsi", "en": "Never decrypted"},
+    "lint_never_decrypted_help": {
+        "id": "Aturan di atas meneruskan situs ini tanpa dekripsi, sehingga URL-nya tidak pernah terlihat:",
+        "en": "A rule above passes this site through without decryption, so its URLs are never seen:",
+    },
+    "lint_conflict": {"id": "Urutan menentukan", "en": "Order decides"},
+    "lint_conflict_help": {
+        "id": "Aturan terjadwal di atas dengan tindakan lain cocok dengan permintaan yang sama: selama "
+        "jadwalnya berlaku aturan itulah yang menentukan, di luar itu aturan ini:",
+        "en": "A scheduled rule above with another action matches the same requests: during its "
+        "schedule it decides, outside it this one does:",
+    },
     "add_rule": {"id": "Tambah aturan", "en": "Add a rule"},
     "at_the_end": {"id": "di akhir", "en": "at the end"},
     "rule_help": {
@@ -194,6 +236,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "weekday_5": {"id": "Jumat", "en": "Friday"},
     "weekday_6": {"id": "Sabtu", "en": "Saturday"},
     "weekday_7": {"id": "Minggu", "en": "Sunday"},
+    # why?
+    "why_title": {"id": "Mengapa? Uji kebijakan", "en": "Why? Test the policy"},
+    "why_intro": {
+        "id": "Keputusan proxy untuk sebuah URL, pegawai dan waktu, dan aturan yang menentukannya.",
+        "en": "The proxy's decision for a URL, an employee and a time, and the rule that made it.",
+    },
+    "decision_allow": {"id": "Diizinkan", "en": "Allowed"},
+    "decision_block": {"id": "Diblokir", "en": "Blocked"},
+    "decision_passthrough": {"id": "Diteruskan tanpa dekripsi", "en": "Passed through without decryption"},
+    "decision_warn": {"id": "Peringatan, boleh dilanjutkan", "en": "Warning, may continue"},
     # exception requests
     "exception_request": {"id": "Ajukan pengecualian", "en": "Request an exception"},
     "exception_requests": {"id": "Permintaan pengecualian", "en": "Exception requests"},

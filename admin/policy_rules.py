@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,13 @@ import asyncpg
 
 from admin import audit
 from admin.directory import ROLES
-from proxy_addons.rules import ACTIONS, Rule, RuleError
+from proxy_addons.rules import ACTIONS, Rule, RuleError, RuleFacts, RuleFlag, lint_rules
 from smedi.sql import load_queries
 
 queries = load_queries("rules")
 SCOPES = ("everyone", "org", "role", "employee")
 MATCHES = ("category", "domain", "url_prefix", "url_regex")
+DIRECTIONS = ("up", "down")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,59 @@ async def set_enabled(conn: asyncpg.Connection, rule_id: int, enabled: bool, act
         if await conn.fetchval(queries.rule_set_enabled, rule_id, enabled) is None:
             raise RuleError(f"no rule {rule_id}")
         await audit.record(conn, actor, "rule_enabled" if enabled else "rule_disabled", str(rule_id))
+
+
+def swapped_positions(order: Sequence[tuple[int, int]], rule_id: int, direction: str) -> dict[int, int]:
+    """The new positions (id → position) that swap a rule with its neighbour in `order` (id, position)."""
+    if direction not in DIRECTIONS:
+        raise RuleError(f"direction: expected up or down, got {direction!r}")
+    ids = [rid for rid, _position in order]
+    if rule_id not in ids:
+        raise RuleError(f"no rule {rule_id}")
+    here = ids.index(rule_id)
+    there = here - 1 if direction == "up" else here + 1
+    if not 0 <= there < len(ids):
+        raise RuleError(f"rule {rule_id} is already the {'first' if direction == 'up' else 'last'}")
+    positions = [position for _rid, position in order]
+    if len(set(positions)) == len(positions):
+        return {ids[here]: positions[there], ids[there]: positions[here]}
+    # Ties are ordered by id, and swapping two numbers may not move a rule past a tie: number them all.
+    ids[here], ids[there] = ids[there], ids[here]
+    return {rid: number for number, rid in enumerate(ids, start=1)}
+
+
+async def move_rule(conn: asyncpg.Connection, rule_id: int, direction: str, actor: str) -> None:
+    """Swap a rule with the one above (up) or below (down) it; RuleError at either end."""
+    async with conn.transaction():
+        rows = await conn.fetch(queries.rule_order_for_update)
+        # Sorted here too: rows a concurrent move changed are re-read after the lock, not re-sorted.
+        order = sorted(((r["id"], r["position"]) for r in rows), key=lambda row: (row[1], row[0]))
+        moved = swapped_positions(order, rule_id, direction)
+        await conn.execute(queries.rule_set_positions, list(moved), list(moved.values()))
+        await audit.record(
+            conn, actor, "rule_moved", str(rule_id), {"direction": direction, "position": moved[rule_id]}
+        )
+
+
+def rule_flags(
+    rules: Sequence[Mapping[str, Any]], categories: Sequence[Mapping[str, Any]], now: datetime
+) -> dict[int, list[RuleFlag]]:
+    """lint_rules over the rows of list_rules and category_lists.summaries."""
+    facts = [
+        RuleFacts(
+            id=r["id"],
+            action=r["action"],
+            match=r["match"],
+            value=r["category"] or r["pattern"],
+            scope=r["scope"],
+            scope_value=r["org"] or r["role"] or r["employee"],
+            schedule=r["schedule"],
+            expires_at=r["expires_at"],
+            enabled=r["enabled"],
+        )
+        for r in rules
+    ]
+    return lint_rules(facts, {c["slug"] for c in categories if c["domains"]}, now)
 
 
 async def delete_rule(conn: asyncpg.Connection, rule_id: int, actor: str) -> None:

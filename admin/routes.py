@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.directory import ROLES
 from admin.keys import PUBLIC
-from admin.views import auth, ca, exceptions, lists, rules, schedules, usage
+from admin.views import auth, ca, exceptions, lists, rules, schedules, usage, why
 
 STATIC_DIR = Path(__file__).parent / "static"
 ADMIN = frozenset({"admin"})
@@ -38,11 +38,14 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "policy_lists": ADMIN,
     "policy_list_upload": ADMIN,
     "policy_list_rollback": ADMIN,
+    "policy_category_action": ADMIN,
     "policy_rules": ADMIN,
     "policy_rule_add": ADMIN,
     "policy_rule_enabled": ADMIN,
+    "policy_rule_move": ADMIN,
     "policy_rule_delete": ADMIN,
     "policy_schedules": ADMIN,
+    "policy_why": ADMIN,
     "policy_schedule_add": ADMIN,
     "policy_holiday_add": ADMIN,
     "policy_holiday_remove": ADMIN,
@@ -80,11 +83,14 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/kebijakan/daftar", lists.lists_page, name="policy_lists")
     r.add_post("/kebijakan/daftar", lists.upload_list, name="policy_list_upload")
     r.add_post("/kebijakan/daftar/kembalikan", lists.roll_back_list, name="policy_list_rollback")
+    r.add_post("/kebijakan/daftar/tindakan", lists.set_category_action, name="policy_category_action")
     r.add_get("/kebijakan/aturan", rules.rules_page, name="policy_rules")
     r.add_post("/kebijakan/aturan", rules.add_rule_form, name="policy_rule_add")
     r.add_post("/kebijakan/aturan/status", rules.set_rule_enabled, name="policy_rule_enabled")
+    r.add_post("/kebijakan/aturan/pindah", rules.move_rule_form, name="policy_rule_move")
     r.add_post("/kebijakan/aturan/hapus", rules.delete_rule_form, name="policy_rule_delete")
     r.add_get("/kebijakan/jadwal", schedules.schedules_page, name="policy_schedules")
+    r.add_get("/kebijakan/mengapa", why.why, name="policy_why")
     r.add_post("/kebijakan/jadwal", schedules.add_schedule_form, name="policy_schedule_add")
     r.add_post("/kebijakan/jadwal/libur", schedules.add_holiday_form, name="policy_holiday_add")
     r.add_post("/kebijakan/jadwal/libur/hapus", schedules.remove_holiday_form, name="policy_holiday_remove")

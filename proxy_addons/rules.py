@@ -8,6 +8,7 @@ warn, then allow when a site is in several); anything else is allowed.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -145,3 +146,87 @@ class Rule:
         if self.match == "url_prefix":
             return target.startswith(self.pattern)
         return self._regex.search(url) is not None
+
+
+# Rules that cannot do what they say. Only certain findings are flagged: a lint that cries wolf is ignored.
+LINT_CODES = ("expired", "empty_category", "shadowed", "never_decrypted", "conflict")
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    """What lint_rules reads of a saved rule, with names as the portal lists them."""
+
+    id: int
+    action: str
+    match: str
+    value: str  # category slug, or the domain, URL prefix or expression as saved (normalised)
+    scope: str = "everyone"
+    scope_value: str | None = None  # OPD code, role or username
+    schedule: str | None = None
+    expires_at: datetime | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RuleFlag:
+    code: str  # one of LINT_CODES
+    other: int | None = None  # the id of the earlier rule that causes it, when one does
+
+
+def _covers(earlier: RuleFacts, later: RuleFacts) -> bool:
+    """Whether every request `later` matches is matched by `earlier` too (as far as a rule alone says)."""
+    if earlier.match == "domain" and later.match in ("domain", "url_prefix"):
+        host = later.value.split("/", 1)[0]
+        return host == earlier.value or host.endswith("." + earlier.value)
+    if earlier.match == later.match == "url_prefix":
+        return later.value.startswith(earlier.value)
+    # Categories and expressions: only the same one is known to cover (category contents live in lists).
+    return earlier.match == later.match and earlier.value == later.value
+
+
+def _includes(earlier: RuleFacts, later: RuleFacts) -> bool:
+    """Whether `earlier` applies to everyone `later` applies to (OPD sub-units are not followed)."""
+    same = (earlier.scope, earlier.scope_value) == (later.scope, later.scope_value)
+    return earlier.scope == "everyone" or same
+
+
+def _overlaps(a: RuleFacts, b: RuleFacts) -> bool:
+    return _includes(a, b) or _includes(b, a)
+
+
+def _decides_first(earlier: RuleFacts, later: RuleFacts) -> bool:
+    """`earlier` applies whenever `later` does (no expiry; no schedule, or the same) and matches as much."""
+    unconditional = earlier.expires_at is None and earlier.schedule in (None, later.schedule)
+    return unconditional and _covers(earlier, later) and _includes(earlier, later)
+
+
+def _conflicts(earlier: RuleFacts, later: RuleFacts) -> bool:
+    """A scheduled `earlier` with another action decides during its windows, `later` outside them."""
+    scheduled = earlier.schedule is not None and earlier.action != later.action
+    return scheduled and _covers(earlier, later) and _overlaps(earlier, later)
+
+
+def lint_rules(
+    rules: Sequence[RuleFacts], categories_with_domains: Collection[str], now: datetime
+) -> dict[int, list[RuleFlag]]:
+    """Flags for the rules (in position order) that can never decide, or whose outcome the order decides."""
+    flags: dict[int, list[RuleFlag]] = {}
+    for i, rule in enumerate(rules):
+        if rule.expires_at is not None and rule.expires_at <= now:
+            flags[rule.id] = [RuleFlag("expired")]  # it never decides again; anything else would be noise
+            continue
+        found = []
+        if rule.match == "category" and rule.value not in categories_with_domains:
+            found.append(RuleFlag("empty_category"))
+        # Only enabled, unexpired rules above can decide first.
+        earlier = [e for e in rules[:i] if e.enabled and (e.expires_at is None or e.expires_at > now)]
+        shadow = next((e for e in earlier if _decides_first(e, rule)), None)
+        if shadow is not None:
+            # A pass-through site is never decrypted, so a URL rule for it is never even looked at.
+            undecrypted = shadow.action == "passthrough" and rule.match == "url_prefix"
+            found.append(RuleFlag("never_decrypted" if undecrypted else "shadowed", shadow.id))
+        else:
+            found += [RuleFlag("conflict", e.id) for e in earlier if _conflicts(e, rule)]
+        if found:
+            flags[rule.id] = found
+    return flags

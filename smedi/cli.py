@@ -254,10 +254,12 @@ async def cmd_rule_add(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_rule_list(_args: argparse.Namespace, settings: Settings) -> int:
-    from admin.policy_rules import list_rules
+    from admin.category_lists import summaries
+    from admin.policy_rules import list_rules, rule_flags
 
     async with _database(settings) as conn:
         rules = await list_rules(conn)
+        flags = rule_flags(rules, await summaries(conn), datetime.now(UTC))
     for r in rules:
         who = {"everyone": "everyone", "org": f"OPD {r['org']}", "role": f"role {r['role']}",
                "employee": f"user {r['employee']}"}[r["scope"]]  # fmt: skip
@@ -267,6 +269,8 @@ async def cmd_rule_list(_args: argparse.Namespace, settings: Settings) -> int:
             f" until {r['expires_at']:%Y-%m-%d %H:%M} UTC" if r["expires_at"] else "",
             "" if r["enabled"] else " (disabled)",
             f"  # {r['note']}" if r["note"] else "",
+            # What the portal's rules page flags: a rule that cannot decide, or whose outcome order decides.
+            *(f"  !{f.code}" + (f" (rule {f.other})" if f.other else "") for f in flags.get(r["id"], [])),
         ])  # fmt: skip
         print(f"{r['id']:>4}  {r['action']:<11} {r['match']:<10} {what}  for {who}{extra}")
     if not rules:

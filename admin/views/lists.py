@@ -1,4 +1,5 @@
-"""Category lists: what each category holds, which lists hold a domain, upload a new list, roll back."""
+"""Category lists: what each category holds, which lists hold a domain, upload a new list, roll back; and
+each category's default action."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import IO
 
 from aiohttp import web
 
+from admin.categories import CategoryError, set_default_action
 from admin.category_lists import ListError, check_category, import_list, roll_back, search, summaries
 from admin.forms import FormError, text
 from admin.keys import DB
 from admin.list_formats import FORMATS, ListFormatError, ParsedList, parse_list
 from admin.pages import render_page
 from admin.security import current_user
+from proxy_addons.rules import ACTIONS
 
 PAGE = "/kebijakan/daftar"
 UPLOAD_FORMATS = tuple(f for f in FORMATS if f != "ut1")  # ut1 is a folder; a browser sends one file
@@ -52,6 +55,7 @@ async def render(request: web.Request, *, status: int = 200, **extra: object) ->
     context = {
         "categories": await summaries(request.app[DB]),
         "formats": UPLOAD_FORMATS,
+        "actions": ACTIONS,
         "query": query,
         "found": found,
         "error": error,
@@ -96,3 +100,14 @@ async def roll_back_list(request: web.Request) -> web.StreamResponse:
     except (FormError, ListError) as exc:
         return await render(request, status=400, error=str(exc), kept=True)
     raise web.HTTPSeeOther(PAGE)
+
+
+async def set_category_action(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        slug, action = text(form, "category", 64), text(form, "action", 16)
+        async with request.app[DB].acquire() as conn:
+            await set_default_action(conn, slug, action, current_user(request).username)
+    except (FormError, CategoryError) as exc:
+        return await render(request, status=400, error=str(exc))
+    raise web.HTTPSeeOther(f"{PAGE}#category-{slug}")

@@ -1,8 +1,10 @@
-"""Policy rules: the rules in order, enable, disable, delete, add one; and how a request is decided."""
+"""Policy rules: the rules in order with their flags; enable, disable, move, delete, add one; and how a
+request is decided."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -11,7 +13,17 @@ from admin.directory import ROLES
 from admin.forms import FormError, text, whole_number
 from admin.keys import DB
 from admin.pages import render_page
-from admin.policy_rules import MATCHES, SCOPES, RuleSpec, add_rule, delete_rule, list_rules, set_enabled
+from admin.policy_rules import (
+    MATCHES,
+    SCOPES,
+    RuleSpec,
+    add_rule,
+    delete_rule,
+    list_rules,
+    move_rule,
+    rule_flags,
+    set_enabled,
+)
 from admin.schedules import MAX_NAME_LENGTH, list_schedules
 from admin.security import current_user
 from proxy_addons.rules import ACTIONS, MAX_PATTERN_LENGTH, RuleError
@@ -29,10 +41,13 @@ async def render(
     request: web.Request, *, status: int = 200, form: Mapping[str, str] = EMPTY_FORM, error: str | None = None
 ) -> web.Response:
     db = request.app[DB]
+    rules, categories = await list_rules(db), await summaries(db)
     context = {
-        "rules": await list_rules(db),
+        "rules": rules,
+        "flags": rule_flags(rules, categories, datetime.now(UTC)),
+        "positions": {r["id"]: r["position"] for r in rules},  # a flag names the rule above by position
         "schedules": [s["name"] for s in await list_schedules(db)],
-        "categories": [c["slug"] for c in await summaries(db)],
+        "categories": [c["slug"] for c in categories],
         "actions": ACTIONS,
         "matches": MATCHES,
         "scopes": SCOPES,
@@ -105,3 +120,14 @@ async def delete_rule_form(request: web.Request) -> web.StreamResponse:
     except (FormError, RuleError) as exc:
         return await render(request, status=400, error=str(exc))
     raise web.HTTPSeeOther(PAGE)
+
+
+async def move_rule_form(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        chosen, direction = rule_id(form), text(form, "direction", 8)
+        async with request.app[DB].acquire() as conn:
+            await move_rule(conn, chosen, direction, current_user(request).username)
+    except (FormError, RuleError) as exc:
+        return await render(request, status=400, error=str(exc))
+    raise web.HTTPSeeOther(f"{PAGE}#rule-{chosen}")  # the moved rule stays in view

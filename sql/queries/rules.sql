@@ -1,4 +1,4 @@
--- Policy rules: add, list, enable/disable, delete.
+-- Policy rules: add, list, enable/disable, move, delete.
 
 -- name: rule_insert
 -- A new rule at the end (or at $12, shifting the rules from there down). $1 scope, $2 OPD code, $3 role,
@@ -39,6 +39,17 @@ SELECT r.id, r.position, r.enabled, r.scope, o.code AS org, r.role, e.username A
 -- name: rule_set_enabled
 -- Enables or disables a rule. $1 id, $2 enabled. Returns id (no row when unknown).
 UPDATE rules SET enabled = $2 WHERE id = $1 RETURNING id;
+
+-- name: rule_order_for_update
+-- Every rule's id and position in order, locked until the transaction ends so that two moves at once
+-- do not read the same order. No parameters.
+SELECT id, position FROM rules ORDER BY position, id FOR UPDATE;
+
+-- name: rule_set_positions
+-- New positions in one statement (one NOTIFY, one proxy reload). $1 ids, $2 their positions.
+UPDATE rules SET position = p.position
+  FROM unnest($1::integer[], $2::integer[]) AS p (id, position)
+ WHERE rules.id = p.id;
 
 -- name: rule_delete
 -- Deletes a rule. $1 id. Returns id (no row when unknown).

@@ -24,8 +24,9 @@ POST_FORMS = {"login": {"username": "nobody", "password": "not-the-password"}, "
 ALLOWED_OUTCOME = {
     # policy pages: past the role and CSRF checks, the view refuses a form without its fields (400).
     **dict.fromkeys(
-        ["policy_list_upload", "policy_list_rollback", "policy_rule_add", "policy_rule_enabled",
-         "policy_rule_delete", "policy_schedule_add", "policy_holiday_add", "policy_holiday_remove"],
+        ["policy_list_upload", "policy_list_rollback", "policy_category_action", "policy_rule_add",
+         "policy_rule_enabled", "policy_rule_move", "policy_rule_delete", "policy_schedule_add",
+         "policy_holiday_add", "policy_holiday_remove"],
         400,
     ),
     # exception requests: a form without a known reference or request is refused (400).
@@ -70,9 +71,12 @@ def test_only_the_reviewed_routes_are_public() -> None:
         "policy_lists": {"admin"},
         "policy_list_upload": {"admin"},
         "policy_list_rollback": {"admin"},
+        "policy_category_action": {"admin"},
+        "policy_why": {"admin"},
         "policy_rules": {"admin"},
         "policy_rule_add": {"admin"},
         "policy_rule_enabled": {"admin"},
+        "policy_rule_move": {"admin"},
         "policy_rule_delete": {"admin"},
         "policy_schedules": {"admin"},
         "policy_schedule_add": {"admin"},

@@ -55,12 +55,14 @@ POST_EFFECTS = {
     # policy pages
     "policy_list_upload": ({"category": "judi", "format": "auto"}, "admin", _policy_changed),
     "policy_list_rollback": ({"category": "pemerintahan"}, "admin", _policy_changed),
+    "policy_category_action": ({"category": "judi", "action": "allow"}, "admin", _policy_changed),
     "policy_rule_add": (
         {"action": "block", "match": "domain", "value": "youtube.com", "scope": "everyone"},
         "admin",
         _policy_changed,
     ),
     "policy_rule_enabled": ({"id": "1", "enabled": "0"}, "admin", _policy_changed),
+    "policy_rule_move": ({"id": "1", "direction": "down"}, "admin", _policy_changed),
     "policy_rule_delete": ({"id": "1"}, "admin", _policy_changed),
     "policy_schedule_add": (
         {"name": "uji", "starts_1": "09:00", "ends_1": "10:00"},

@@ -17,8 +17,8 @@ from admin.i18n import CATALOGUE
 from admin.policy_rules import MATCHES, SCOPES
 from admin.routes import STATIC_DIR
 from admin.views.lists import UPLOAD_FORMATS
-from proxy_addons.rules import ACTIONS
-from tests.admin.conftest import NewClient, sign_in
+from proxy_addons.rules import ACTIONS, LINT_CODES
+from tests.admin.conftest import NewClient, csrf_token, sign_in, signed_in_client
 
 HOSTILE = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -134,6 +134,7 @@ def test_every_word_of_the_policy_pages_is_in_both_languages() -> None:
         {f"action_{a}" for a in ACTIONS} | {f"match_{m}" for m in MATCHES} | {f"scope_{s}" for s in SCOPES}
     )
     used |= {f"format_{f}" for f in UPLOAD_FORMATS} | {f"weekday_{d}" for d in range(1, 8)}
+    used |= {f"lint_{c}" for c in LINT_CODES} | {f"lint_{c}_help" for c in LINT_CODES}
     for key in sorted(used):
         assert key in CATALOGUE, key
         assert CATALOGUE[key].get("id") and CATALOGUE[key].get("en"), key
@@ -394,9 +395,126 @@ async def test_a_rule_button_without_a_usable_id_is_a_400(
     admin: tuple[TestClient, str], form: dict[str, str]
 ) -> None:
     client, token = admin
-    for path in (f"{RULES}/status", f"{RULES}/hapus"):
+    for path in (f"{RULES}/status", f"{RULES}/hapus", f"{RULES}/pindah"):
         status, page = await post(client, path, {"csrf_token": token, **form})
         assert status == 400 and "id:" in page
+
+
+def rule_row(page: str, rule_id: int) -> str:
+    return page.split(f'id="rule-{rule_id}"', 1)[1].split("</tr>", 1)[0]
+
+
+async def add_rules(client: TestClient, token: str, db: asyncpg.Pool, *values: str) -> list[int]:
+    """Domain block rules at the end, in the order given; their ids."""
+    for value in values:
+        form = {"csrf_token": token, "action": "block", "match": "domain", "value": value}
+        assert (await post(client, RULES, {**form, "scope": "everyone"}))[0] == 303
+    return [r["id"] for r in await db.fetch("SELECT id FROM rules ORDER BY position, id")]
+
+
+async def test_move_a_rule_up_and_down(admin: tuple[TestClient, str], db: asyncpg.Pool) -> None:
+    client, token = admin
+    first, middle, last = await add_rules(client, token, db, "a.test", "b.test", "c.test")
+    page = await (await client.get(RULES)).text()
+    # The ends offer no button that would go past them.
+    assert 'value="up"' not in rule_row(page, first) and 'value="down"' in rule_row(page, first)
+    assert 'value="up"' in rule_row(page, last) and 'value="down"' not in rule_row(page, last)
+
+    up = {"csrf_token": token, "id": str(last), "direction": "up"}
+    response = await client.post(f"{RULES}/pindah", data=up, allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == f"{RULES}#rule-{last}"
+    down = {"csrf_token": token, "id": str(first), "direction": "down"}
+    assert (await post(client, f"{RULES}/pindah", down))[0] == 303
+
+    page = await (await client.get(RULES)).text()
+    assert page.index("c.test") < page.index("a.test") < page.index("b.test")
+    assert [a for a in await audit_actions(db) if a[1] == "rule_moved"] == [
+        ("admin", "rule_moved", str(last)),
+        ("admin", "rule_moved", str(first)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("which", "direction", "message"),
+    [
+        (0, "up", "is already the first"),
+        (1, "down", "is already the last"),
+        (0, "sideways", "direction: expected up or down"),
+        (None, "up", "no rule 999"),
+    ],
+)
+async def test_a_move_that_cannot_be_made_is_a_400(
+    admin: tuple[TestClient, str], db: asyncpg.Pool, which: int | None, direction: str, message: str
+) -> None:
+    client, token = admin
+    ids = await add_rules(client, token, db, "a.test", "b.test")
+    chosen = "999" if which is None else str(ids[which])
+    form = {"csrf_token": token, "id": chosen, "direction": direction}
+    status, page = await post(client, f"{RULES}/pindah", form)
+    assert status == 400 and message in page
+    assert [r["id"] for r in await db.fetch("SELECT id FROM rules ORDER BY position, id")] == ids
+    assert "rule_moved" not in [a for _actor, a, _target in await audit_actions(db)]
+
+
+async def test_the_rules_page_flags_rules_that_cannot_decide(
+    admin: tuple[TestClient, str], db: asyncpg.Pool
+) -> None:
+    client, token = admin
+    parent, child = await add_rules(client, token, db, "a.test", "m.a.test")
+    category = {"csrf_token": token, "action": "block", "match": "category", "value": "game-online",
+                "scope": "everyone"}  # fmt: skip
+    assert (await post(client, RULES, category))[0] == 303
+    empty = await db.fetchval("SELECT max(id) FROM rules")
+
+    page = await (await client.get(RULES)).text()
+    assert "data-flag" not in rule_row(page, parent)
+    shadowed = rule_row(page, child)
+    assert 'data-flag="shadowed"' in shadowed and CATALOGUE["lint_shadowed"]["id"] in shadowed
+    assert f'<a href="#rule-{parent}">Urutan 1</a>' in shadowed  # which rule decides instead
+    assert 'data-flag="empty_category"' in rule_row(page, empty)
+
+    await client.post("/bahasa", data={"csrf_token": token, "lang": "en", "next": RULES})
+    page = await (await client.get(RULES)).text()
+    assert escaped(CATALOGUE["lint_empty_category_help"]["en"]) in rule_row(page, empty)
+
+
+def category_row(page: str, slug: str) -> str:
+    return page.split(f'id="category-{slug}"', 1)[1].split("</tr>", 1)[0]
+
+
+async def test_change_a_category_default_action(admin: tuple[TestClient, str], db: asyncpg.Pool) -> None:
+    client, token = admin
+    page = await (await client.get(LISTS)).text()
+    assert '<option value="allow" selected>' in category_row(page, "streaming")
+
+    form = {"csrf_token": token, "category": "streaming", "action": "block"}
+    response = await client.post(f"{LISTS}/tindakan", data=form, allow_redirects=False)
+
+    assert response.status == 303 and response.headers["Location"] == f"{LISTS}#category-streaming"
+    assert await db.fetchval("SELECT default_action FROM categories WHERE slug = 'streaming'") == "block"
+    page = await (await client.get(LISTS)).text()
+    assert '<option value="block" selected>' in category_row(page, "streaming")
+    assert await audit_actions(db) == [("admin", "category_action_changed", "streaming")]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"action": "hapus"}, "unknown action 'hapus'"),
+        ({"action": ""}, "unknown action ''"),
+        ({"category": "tidak-ada"}, "unknown category 'tidak-ada'"),
+        ({"action": "x" * 17}, "action: longer than 16 characters"),
+    ],
+)
+async def test_a_refused_default_action_is_a_400(
+    admin: tuple[TestClient, str], db: asyncpg.Pool, changes: dict[str, str], message: str
+) -> None:
+    client, token = admin
+    form = {"csrf_token": token, "category": "streaming", "action": "block", **changes}
+    status, page = await post(client, f"{LISTS}/tindakan", form)
+    assert status == 400 and escaped(message) in page
+    assert await db.fetchval("SELECT default_action FROM categories WHERE slug = 'streaming'") == "allow"
+    assert await audit_actions(db) == []
 
 
 # Schedules and holidays
@@ -496,9 +614,11 @@ async def test_posts_without_the_csrf_token_are_refused(
     client, _token = admin
     forms = {
         f"{LISTS}/kembalikan": {"category": "judi"},
+        f"{LISTS}/tindakan": {"category": "judi", "action": "allow"},
         RULES: {"action": "block", "match": "domain", "value": "youtube.com", "scope": "everyone"},
         f"{RULES}/status": {"id": "1", "enabled": "0"},
         f"{RULES}/hapus": {"id": "1"},
+        f"{RULES}/pindah": {"id": "1", "direction": "down"},
         SCHEDULES: {"name": "uji", "starts_1": "09:00", "ends_1": "10:00"},
         f"{SCHEDULES}/libur": {"day": "2025-08-17", "holiday_name": "Hari Kemerdekaan"},
         f"{SCHEDULES}/libur/hapus": {"day": "2025-08-17"},
@@ -516,6 +636,7 @@ async def test_posts_without_the_csrf_token_are_refused(
     assert await db.fetchval("SELECT count(*) FROM holidays") == 0
     assert await db.fetchval("SELECT count(*) FROM schedules") == 1
     assert await active_domains(db, "judi") == set()
+    assert await db.fetchval("SELECT default_action FROM categories WHERE slug = 'judi'") == "block"
     assert await audit_actions(db) == []
 
 
@@ -548,3 +669,24 @@ async def test_hostile_values_are_escaped(admin: tuple[TestClient, str]) -> None
     for page in pages:
         assert "<script>" not in page
         assert ESCAPED in page
+
+
+async def test_why_answers_with_the_decision_and_the_rule(new_client: NewClient, db: asyncpg.Pool) -> None:
+    admin = await signed_in_client(new_client, "admin")
+    token = await csrf_token(admin, "/kebijakan/aturan")
+    form = {"csrf_token": token, "action": "block", "match": "url_prefix", "value": "video.test/shorts",
+            "scope": "everyone"}  # fmt: skip
+    assert (await admin.post("/kebijakan/aturan", data=form)).status == 200
+    page = await admin.get(
+        "/kebijakan/mengapa", params={"url": "https://video.test/shorts/x", "user": "pegawai"}
+    )
+    text = await page.text()
+    assert page.status == 200 and "Diblokir" in text and "rule:1" in text
+    other = await (await admin.get("/kebijakan/mengapa", params={"url": "https://video.test/watch"})).text()
+    assert "Diizinkan" in other
+    bad = await admin.get("/kebijakan/mengapa", params={"url": "http://bad host/"})
+    assert bad.status == 400
+    hostile = await admin.get(
+        "/kebijakan/mengapa", params={"url": "https://x.test/<script>alert(1)</script>"}
+    )
+    assert "<script>alert(1)" not in await hostile.text()

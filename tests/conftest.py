@@ -10,12 +10,16 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import hypothesis
 import pytest
 
 from smedi.db import connect, create_pool, migrate
 from smedi.logs import configure_logging
 
 configure_logging(json=True)
+# No per-example deadline: CI machines are shared and noisy; a slow example is not a failure.
+hypothesis.settings.register_profile("smedi", deadline=None)
+hypothesis.settings.load_profile("smedi")
 
 
 def with_database_name(url: str, name: str) -> str:

@@ -54,6 +54,8 @@ class PageContext:
     reference: str
     portal_url: str
     continue_url: str = ""
+    lang: str = "id"  # Indonesian first; the page links to itself in the other language
+    other_language_url: str = ""
 
 
 def block_response(page: PageContext) -> http.Response:

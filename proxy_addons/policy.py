@@ -17,8 +17,10 @@ from proxy_addons.live import LiveState
 from proxy_addons.pages import PageContext, block_response, warn_response
 from proxy_addons.rules import Requester
 from proxy_addons.snapshots import Decision, Employee
+from proxy_addons.url_params import take_param, with_param
 
 log = structlog.get_logger(__name__)
+LANG_PARAM = "smedi_bahasa"  # ?smedi_bahasa=en on a blocked URL shows its page in English
 
 
 def _requester(flow: http.HTTPFlow) -> Requester | None:
@@ -109,7 +111,8 @@ class Policy:
         key = (employee_id, decision.host)
         if self._continued.get(key, 0) > time.monotonic():
             return
-        url, token = warn_pass.take_token(flow.request.pretty_url)
+        url, _ = take_param(flow.request.pretty_url, LANG_PARAM)
+        url, token = warn_pass.take_token(url)
         if token and warn_pass.verify(self._warn_secret, token, employee_id, decision.host, time.time()):
             if len(self._continued) > 100_000:  # forget the expired ones rather than grow without end
                 now = time.monotonic()
@@ -128,9 +131,12 @@ class Policy:
         flow.metadata["reference"] = reference
         snapshot = self.state.policy
         reason_id, reason_en = snapshot.explain(decision)
+        url, lang = take_param(flow.request.pretty_url, LANG_PARAM)
+        lang = "en" if lang == "en" else "id"
+        other = with_param(url, LANG_PARAM, "id" if lang == "en" else "en")
         return PageContext(
-            decision, flow.request.pretty_url, reason_id, reason_en, datetime.now(snapshot.tz), reference,
-            self.portal_url,
+            decision, url, reason_id, reason_en, datetime.now(snapshot.tz), reference, self.portal_url,
+            lang=lang, other_language_url=other,
         )  # fmt: skip
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from proxy_addons.url_params import take_param, with_param
 
 PARAM = "smedi_lanjut"
 LINK_SECONDS = 600  # the link on the page works for ten minutes
@@ -24,17 +25,9 @@ def verify(secret: bytes, token: str, employee_id: int, host: str, now: float) -
 
 
 def with_token(url: str, token: str) -> str:
-    parts = urlsplit(url)
-    query = [*parse_qsl(parts.query, keep_blank_values=True), (PARAM, token)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return with_param(url, PARAM, token)
 
 
 def take_token(url: str) -> tuple[str, str | None]:
     """(the URL without our parameter, the token if there was one)."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    tokens = [v for k, v in query if k == PARAM]
-    if not tokens:
-        return url, None
-    rest = [(k, v) for k, v in query if k != PARAM]
-    return urlunsplit(parts._replace(query=urlencode(rest))), tokens[-1]
+    return take_param(url, PARAM)

@@ -160,3 +160,20 @@ def test_accounting_records_each_finished_flow_once() -> None:
         assert (record.request_body_bytes, record.response_body_bytes) == (5, 300)
         assert record.bytes_up > 5 and record.bytes_down > 300 and record.decision == "allow"
         assert record.employee_id is None and record.status == 200
+
+
+def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
+    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy):
+        f = tflow.tflow()
+        f.request.host, f.request.path = "judi.test", "/meja?x=1"
+        policy.requestheaders(f)
+        page = f.response.content.decode()
+        assert "Akses ke situs ini diblokir" in page and "Ajukan pengecualian" in page
+        assert "smedi_bahasa=en" in page
+        english = tflow.tflow()
+        english.request.host, english.request.path = "judi.test", "/meja?x=1&smedi_bahasa=en"
+        policy.requestheaders(english)
+        page = english.response.content.decode()
+        assert "Access to this site is blocked" in page and "Request an exception" in page
+        assert "/meja?x=1</code>" in page  # the address is shown without our parameter

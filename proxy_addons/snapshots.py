@@ -107,7 +107,7 @@ class PolicySnapshot:
         who = who or Requester()
         in_categories = self.categories_of(host, url)
         decision, deferred = None, False
-        local = now.astimezone(self.tz)
+        local = now.astimezone(self.tz) if self.rules else now  # schedules only matter to rules
         for rule in self.rules:
             if not rule.applies_to(who, now, self.holidays, local):
                 continue

@@ -3,9 +3,10 @@ request is decided."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
+import asyncpg
 from aiohttp import web
 
 from admin.category_lists import summaries
@@ -100,34 +101,37 @@ def rule_id(form: Mapping[str, object]) -> int:
     return found
 
 
-async def set_rule_enabled(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    try:
-        chosen, enabled = rule_id(form), text(form, "enabled", 1) == "1"
-        async with request.app[DB].acquire() as conn:
-            await set_enabled(conn, chosen, enabled, current_user(request).username)
-    except (FormError, RuleError) as exc:
-        return await render(request, status=400, error=str(exc))
-    raise web.HTTPSeeOther(PAGE)
+ChangeRule = Callable[[asyncpg.Connection, int, Mapping[str, object], str], Awaitable[None]]
 
 
-async def delete_rule_form(request: web.Request) -> web.StreamResponse:
+async def _change_rule(request: web.Request, change: ChangeRule, anchor: bool = False) -> web.StreamResponse:
+    """One rule, chosen by the form's id, changed by `change`; a refusal shows the page with the reason."""
     form = await request.post()
     try:
         chosen = rule_id(form)
         async with request.app[DB].acquire() as conn:
-            await delete_rule(conn, chosen, current_user(request).username)
+            await change(conn, chosen, form, current_user(request).username)
     except (FormError, RuleError) as exc:
         return await render(request, status=400, error=str(exc))
-    raise web.HTTPSeeOther(PAGE)
+    raise web.HTTPSeeOther(f"{PAGE}#rule-{chosen}" if anchor else PAGE)  # a moved rule stays in view
+
+
+async def set_rule_enabled(request: web.Request) -> web.StreamResponse:
+    async def change(conn: asyncpg.Connection, chosen: int, form: Mapping[str, object], actor: str) -> None:
+        await set_enabled(conn, chosen, text(form, "enabled", 1) == "1", actor)
+
+    return await _change_rule(request, change)
+
+
+async def delete_rule_form(request: web.Request) -> web.StreamResponse:
+    async def change(conn: asyncpg.Connection, chosen: int, _form: Mapping[str, object], actor: str) -> None:
+        await delete_rule(conn, chosen, actor)
+
+    return await _change_rule(request, change)
 
 
 async def move_rule_form(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    try:
-        chosen, direction = rule_id(form), text(form, "direction", 8)
-        async with request.app[DB].acquire() as conn:
-            await move_rule(conn, chosen, direction, current_user(request).username)
-    except (FormError, RuleError) as exc:
-        return await render(request, status=400, error=str(exc))
-    raise web.HTTPSeeOther(f"{PAGE}#rule-{chosen}")  # the moved rule stays in view
+    async def change(conn: asyncpg.Connection, chosen: int, form: Mapping[str, object], actor: str) -> None:
+        await move_rule(conn, chosen, text(form, "direction", 8), actor)
+
+    return await _change_rule(request, change, anchor=True)

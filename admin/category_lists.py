@@ -46,6 +46,7 @@ async def import_list(
         list_id = await conn.fetchval(
             queries.list_create, category_id, source[:300], parsed.format, actor, len(parsed.domains),
             len(parsed.urls), parsed.duplicates, parsed.invalid, parsed.unsupported,
+            "\n".join(parsed.domains).encode(),
         )  # fmt: skip
         await conn.copy_records_to_table(
             "list_domains", records=((list_id, d) for d in parsed.domains), columns=("list_id", "domain")

@@ -1,10 +1,11 @@
 """Which listed domain a host falls under, and its categories: compact enough for two million domains.
 
 A `set` of two million names costs well over 100 MB per million; this index keeps no names at all.
-Each listed domain is one slot of an open-addressing table in a single `array`: its 64-bit hash,
-then its length and the id of its category bitmask. `lookup` hashes the host and each parent in turn
-and probes the table, so it never builds the parents list, and it answers with the candidate text
-(the host or a parent of it), which is why the names need not be stored.
+Each listed domain is one slot of an open-addressing table of 64-bit words: its 64-bit hash, then
+its length and the id of its category bitmask. `lookup` hashes the host and each parent in turn and
+probes the table, so it never builds the parents list, and it answers with the candidate text (the
+host or a parent of it), which is why the names need not be stored. numpy builds the table over whole
+columns, mostly outside the GIL (`from_text`); lookups read it through a memoryview, an int per word.
 
 The hash is Python's own `hash()` of a str: SipHash-1-3 with a 128-bit key drawn at random when the
 process starts, computed in C and cached on the string. Two consequences:
@@ -28,8 +29,10 @@ odds by about ten, and domains of different lengths never pool even when their h
 from __future__ import annotations
 
 import sys
-from array import array
+from collections import defaultdict
 from collections.abc import Iterable
+
+import numpy as np
 
 from proxy_addons.hostnames import MAX_HOST_LENGTH, is_ip
 
@@ -38,9 +41,8 @@ EMPTY = -1  # CPython never returns -1 from hash() (it signals an error in C), s
 # first probe's cache miss dominates a lookup: at 2M domains (bench/policy.py) loads of 0.4 and 0.33 gained
 # under 0.1 µs per unlisted host, for 8 and 17 MB more per million domains.
 MAX_LOAD = 0.5
-SPARE_SLOTS = 256  # past the last home slot, for probes that run off the end: growing the array
-# would over-allocate it by a sixteenth, and a cluster this long at half load is all but impossible
 CATEGORY_IDS = range(64)  # a category is one bit of a 64-bit mask
+NEWLINE, DOT, COLON, ZERO, NINE = b"\n.:09"
 
 if sys.hash_info.width < 64:  # 32-bit hashes would collide among two million domains
     raise ImportError("DomainIndex needs a 64-bit Python (sys.hash_info.width is 32)")
@@ -53,7 +55,7 @@ class DomainIndex:
 
     def __init__(
         self,
-        table: array[int],
+        table: memoryview,  # of int64 words ('q'): an item is a Python int, read as fast as from an array
         masks: tuple[int, ...],
         size: int,
         *,
@@ -77,61 +79,108 @@ class DomainIndex:
 
     @classmethod
     def empty(cls) -> DomainIndex:
-        return cls.build(())
+        return cls.from_text(())
 
     @classmethod
     def build(cls, entries: Iterable[tuple[str, int]]) -> DomainIndex:
-        """Index (normalised domain or IP, category id 0..63) pairs; a domain may come once per category.
-
-        A pure-Python loop taking seconds for millions of entries: run it in a thread (the event loop
-        still gets the GIL every switch interval), never on the loop, and never in another process.
-        """
-        # Stage the entries at 10 bytes each (hash, length, category) so the table is sized once:
-        # `entries` is usually a generator over database rows, and its strings are not kept.
-        hashes, lengths, categories = array("q"), array("B"), array("B")
-        one_label = digit_tails = digit_names = False
+        """Index (normalised domain or IP, category id 0..63) pairs; a domain may come once per category."""
+        by_category: defaultdict[int, list[str]] = defaultdict(list)
         for domain, category in entries:
-            if category not in CATEGORY_IDS:
-                raise ValueError(f"category id {category} is not in 0..63")
-            if not 0 < len(domain) <= MAX_HOST_LENGTH:
+            if not domain or "\n" in domain:
                 raise ValueError(f"{domain[:80]!r} is not a normalised host name")
-            hashes.append(hash(domain))
-            lengths.append(len(domain))
-            categories.append(category)
-            if "." not in domain and ":" not in domain:  # dotless IPv6 addresses are never parents
-                one_label = True
-            if domain[-1].isdigit():
-                digit_tails = True
-                digit_names = digit_names or not is_ip(domain)
+            by_category[category].append(domain)
+        return cls.from_text((category, "\n".join(names).encode()) for category, names in by_category.items())
 
-        size = max(int(len(hashes) / MAX_LOAD), 1)
-        table = array("q", [EMPTY, 0]) * (size + SPARE_SLOTS)
-        masks: list[int] = []
-        mask_ids: dict[int, int] = {}
-        domains = 0
-        for key, length, category in zip(hashes, lengths, categories, strict=True):
-            i = key % size * 2
-            while (found := table[i]) != EMPTY and (found != key or table[i + 1] & 0xFF != length):
-                i += 2
-                if i == len(table):  # run on past the end rather than wrap: lookups never wrap
-                    table.extend((EMPTY, 0))
-            mask = 1 << category
-            if found == EMPTY:
-                domains += 1
-            else:
-                mask |= masks[table[i + 1] >> 8]  # the same domain in another category
-            if (mask_id := mask_ids.get(mask)) is None:
-                mask_id = mask_ids[mask] = len(masks)
-                masks.append(mask)
-            table[i], table[i + 1] = key, length | mask_id << 8
-        del hashes, lengths, categories
-        if table[-2] != EMPTY:  # a probe stops at a free slot, so one must follow the last used one
-            table.extend((EMPTY, 0))
+    @classmethod
+    def from_text(cls, lists: Iterable[tuple[int, bytes]]) -> DomainIndex:
+        """Index lists of normalised domains or IPs, one per line (ASCII, no final newline), each with
+        its category id (0..63). A category may come several times, a list in pieces.
+
+        Built with numpy over whole columns: about a second for two million domains, most of it outside
+        the GIL (a Python loop took three times that, holding it). `lists` may be a generator: of each
+        piece only hashes and lengths are kept once it has been read. Run it in a thread of the process
+        that uses the index, never in another process (the hashes would differ).
+        """
+        keys, metas = [], []  # per piece: hashes, and length | category id << 8
+        one_label = digit_tails = digit_names = False
+        for category_id, text in lists:
+            if category_id not in CATEGORY_IDS:
+                raise ValueError(f"category id {category_id} is not in 0..63")
+            if not text:
+                continue
+            try:
+                names = text.decode("ascii").split("\n")
+            except UnicodeDecodeError:
+                raise ValueError("host names must be ASCII (IDNA A-labels)") from None
+            raw = np.frombuffer(text, np.uint8)
+            ends = np.append(np.flatnonzero(raw == NEWLINE), len(raw))
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            length = ends - starts
+            if (wrong := np.flatnonzero((length < 1) | (length > MAX_HOST_LENGTH))).size:
+                raise ValueError(f"{names[wrong[0]][:80]!r} is not a normalised host name")
+            keys.append(np.fromiter(map(hash, names), np.int64, len(names)))
+            metas.append(length | category_id << 8)
+            # Facts that let `lookup` skip work: a name without a dot (IPv6 addresses are never parents),
+            # names ending in a digit (IPv4 addresses are; is any of them not an address?).
+            one_label = one_label or not np.logical_or.reduceat((raw == DOT) | (raw == COLON), starts).all()
+            tail = raw[ends - 1]
+            if (digits := np.flatnonzero((tail >= ZERO) & (tail <= NINE))).size:
+                digit_tails = True
+                digit_names = digit_names or not all(is_ip(names[i]) for i in digits)
+        if not keys:
+            table = np.array([EMPTY, 0], np.int64)
+            return cls(
+                memoryview(table).cast("B").cast("q"),
+                (),
+                1,
+                domains=0,
+                one_label=False,
+                digit_tails=False,
+                digit_names=False,
+            )
+        key, meta = np.concatenate(keys), np.concatenate(metas)
+        del keys, metas
+
+        # Linear probing, all at once. Sorted by home slot, each domain lands in the first slot at or after
+        # its home that the one before left free: slot[i] = max(home[i], slot[i-1] + 1), which is i + the
+        # running maximum of home[j] - j. A valid table whatever the order within a home slot.
+        size = max(int(len(key) / MAX_LOAD), 1)
+        # Within a home, by the key's low bits: so one domain listed in several categories (equal key and
+        # length) sits in one run, merged below into one slot with the union of their masks. Should two
+        # different keys share home and low bits, a slower exact sort takes over.
+        shift = 63 - size.bit_length()
+        low = (1 << shift) - 1
+        order = np.argsort(key % size << shift | key & low)
+        key, meta = key[order], meta[order]
+        home, length, category = key % size, meta & 0xFF, meta >> 8
+        same_place = (home[1:] == home[:-1]) & (key[1:] & low == key[:-1] & low)
+        if (same_place & ((key[1:] != key[:-1]) | (length[1:] != length[:-1]))).any():
+            order = np.lexsort((length, key, home))
+            key, home, length, category = key[order], home[order], length[order], category[order]
+        first = np.ones(len(key), bool)
+        first[1:] = (key[1:] != key[:-1]) | (length[1:] != length[:-1])
+        starts = np.flatnonzero(first)
+        # Mask ids: 0..63 stand for one category (the id itself), the few combinations follow.
+        mask = np.bitwise_or.reduceat(np.uint64(1) << category.astype(np.uint64), starts)
+        if len(starts) < len(key):
+            key, home, length, category = key[starts], home[starts], length[starts], category[starts]
+        several = mask & (mask - np.uint64(1)) != 0
+        combined = np.unique(mask[several])
+        mask_id = np.where(several, len(CATEGORY_IDS) + np.searchsorted(combined, mask), category)
+
+        step = np.arange(len(key))
+        slot = np.maximum.accumulate(home - step) + step
+        # Probes never wrap: a lookup starts below `size`, and a free slot follows the last used one.
+        table = np.full(
+            (max(size, int(slot[-1]) + 1) + 1, 2), EMPTY, np.int64
+        )  # a free slot's 2nd word: unread
+        table[slot, 0] = key
+        table[slot, 1] = length | mask_id << 8
         return cls(
-            table,
-            tuple(masks),
+            memoryview(table).cast("B").cast("q"),
+            (*(1 << c for c in CATEGORY_IDS), *(int(m) for m in combined)),
             size,
-            domains=domains,
+            domains=len(key),
             one_label=one_label,
             digit_tails=digit_tails,
             digit_names=digit_names,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,16 +22,22 @@ queries = load_queries("proxy")
 lists_queries = load_queries("lists")
 
 
-def _index_from_copy(data: bytes) -> DomainIndex:
-    """COPY text output, `domain<TAB>category_id` per line, into the compact index."""
+PIECE = 1 << 19  # bytes of a list indexed at a time: its names are alive, and the GIL held, a few ms
 
-    def entries():  # type: ignore[no-untyped-def]
-        for line in data.split(b"\n"):
-            if line:
-                domain, _, category = line.partition(b"\t")
-                yield domain.decode("ascii"), int(category)
 
-    return DomainIndex.build(entries())
+def _pieces(names: bytes) -> Iterator[bytes]:
+    """Domains one per line, a few megabytes at a time, each piece ending before a newline."""
+    start = 0
+    while start < len(names):
+        end = names.find(b"\n", start + PIECE)
+        end = len(names) if end < 0 else end
+        yield names[start:end]
+        start = end + 1
+
+
+def index_from_lists(lists: list[tuple[int, bytes]]) -> DomainIndex:
+    """The domain index of (category id, domains one per line) lists, read a piece at a time."""
+    return DomainIndex.from_text((category, piece) for category, names in lists for piece in _pieces(names))
 
 
 def build_schedules(rows: list[asyncpg.Record]) -> dict[str, Schedule]:
@@ -80,7 +86,7 @@ async def load_policy(
         rows = await conn.fetch(lists_queries.active_list_domains_for, domain_and_parents(only_host))
         index = DomainIndex.build((r["domain"], r["category_id"]) for r in rows)
         url_lists = url_lists_from_rows(await conn.fetch(lists_queries.active_list_urls_for, only_host))
-    buffer = io.BytesIO()
+    lists: list[tuple[int, bytes]] = []
     async with conn.transaction(isolation="repeatable_read", readonly=True):  # one consistent picture
         blocked = frozenset(r["domain"] for r in await conn.fetch(queries.blocked_domains))
         categories = {
@@ -91,8 +97,10 @@ async def load_policy(
         rules = build_rules(await conn.fetch(queries.rules, datetime.now(UTC)), schedules)
         holidays = frozenset(r["day"] for r in await conn.fetch(queries.holidays))
         if index is None or url_lists is None:
-            await conn.copy_from_query(lists_queries.active_list_domains, output=buffer)
+            lists = [
+                (r["category_id"], r["names"]) for r in await conn.fetch(lists_queries.active_list_names)
+            ]
             url_lists = url_lists_from_rows(await conn.fetch(lists_queries.active_list_urls))
     if index is None:
-        index = await asyncio.to_thread(_index_from_copy, buffer.getvalue())
+        index = await asyncio.to_thread(index_from_lists, lists)
     return PolicySnapshot(blocked, categories, index, rules, holidays, tz, url_lists)

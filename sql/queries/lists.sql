@@ -6,9 +6,10 @@ SELECT id FROM categories WHERE slug = $1;
 
 -- name: list_create
 -- A new, not yet active list version. $1 category id, $2 source, $3 format, $4 who, $5 domains, $6 urls,
--- $7 duplicates, $8 invalid, $9 unsupported. Returns id.
-INSERT INTO category_lists (category_id, source, format, imported_by, domains, urls, duplicates, invalid, unsupported)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+-- $7 duplicates, $8 invalid, $9 unsupported, $10 the domains one per line (bytea). Returns id.
+INSERT INTO category_lists
+       (category_id, source, format, imported_by, domains, urls, duplicates, invalid, unsupported, names)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING id;
 
 -- name: list_deactivate
@@ -49,10 +50,9 @@ SELECT c.slug, d.domain
  WHERE d.domain = ANY ($1::text[])
  ORDER BY length(d.domain) DESC, c.slug;
 
--- name: active_list_domains
--- Every domain of every active list with its category id, for the proxy's snapshot. No parameters.
-SELECT d.domain, l.category_id
-  FROM list_domains d JOIN category_lists l ON l.id = d.list_id AND l.active;
+-- name: active_list_names
+-- The domains of each category's active list, one per line, for the proxy's snapshot. No parameters.
+SELECT category_id, names FROM category_lists WHERE active ORDER BY category_id;
 
 -- name: active_list_urls
 -- Every URL entry (host/path) of every active list with its category id, for the proxy. No parameters.

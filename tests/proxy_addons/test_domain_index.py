@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proxy_addons import domain_index
+from proxy_addons import domain_index, policy_loader
 from proxy_addons.domain_index import DomainIndex
 from proxy_addons.hostnames import InvalidHost, matching_domain, normalize_host
 
@@ -156,10 +156,8 @@ def test_build_refuses_what_it_cannot_index(entries: list[tuple[str, int]], mess
         DomainIndex.build(entries)
 
 
-@pytest.mark.parametrize("spare_slots", [0, domain_index.SPARE_SLOTS])
-def test_many_tiny_indexes(spare_slots: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_many_tiny_indexes() -> None:
     """Small tables often probe past their last home slot: every listed domain must still be found."""
-    monkeypatch.setattr(domain_index, "SPARE_SLOTS", spare_slots)  # none: the table grows instead
     rng = random.Random(7)  # noqa: S311  # test data, seeded so a failure repeats
     for _ in range(3000):
         domains = [f"{rng.randrange(10**6)}.d{rng.randrange(9)}.test" for _ in range(rng.randrange(1, 6))]
@@ -198,3 +196,36 @@ def test_a_few_hundred_thousand_domains() -> None:
     for one in hosts:
         expected = matching_domain(one, listed_set)
         assert index.lookup(one) == (None if expected is None else (expected, listed[expected]))
+
+
+def test_equal_hashes_pool_only_at_equal_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forged hash (the module's `hash`, used to build and to look up) collides on purpose."""
+    forged = {"a.test": 4242, "bb.test": 4242, "ccc.test": 4242 + 2**40}
+    monkeypatch.setattr(domain_index, "hash", lambda name: forged.get(name, 7), raising=False)
+    index = DomainIndex.from_text([(1, b"a.test\nbb.test"), (2, b"a.test\nccc.test")])
+    assert len(index) == 3
+    assert index.lookup("www.a.test") == ("a.test", 0b110)
+    assert index.lookup("bb.test") == ("bb.test", 0b10)
+    assert index.lookup("ccc.test") == ("ccc.test", 0b100)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"a.test\n\nb.test", "not a normalised host"),
+        ("b\u00fccher.de".encode(), "ASCII"),
+        (b"x" * 254, "not a normalised host"),
+    ],
+)
+def test_from_text_refuses_what_it_cannot_index(text: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DomainIndex.from_text([(1, text)])
+
+
+def test_lists_are_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(policy_loader, "PIECE", 16)  # a few names per piece
+    names = [f"n{i}.example{i % 7}.test" for i in range(500)]
+    index = policy_loader.index_from_lists([(3, "\n".join(names).encode()), (4, b"n1.example1.test\n")])
+    assert len(index) == 500
+    assert index.lookup("www.n1.example1.test") == ("n1.example1.test", 0b11000)
+    assert all(index.lookup(name) == (name, 0b1000) for name in names if name != "n1.example1.test")

@@ -15,6 +15,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	bin/ensure-chromium
+	bin/ensure-netfilter
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)

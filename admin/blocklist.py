@@ -17,7 +17,7 @@ def normalize_domains(raw: list[str]) -> list[str]:
         try:
             domains.append(normalize_host(entry.removeprefix("*.")))
         except InvalidHost as exc:
-            raise InvalidHost(f"{entry!r}: {exc}") from None
+            raise InvalidHost("host_entry", entry=entry, reason=exc) from None
     return list(dict.fromkeys(domains))
 
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
 from admin import audit
 from admin.list_formats import ParsedList
 from proxy_addons.hostnames import InvalidHost, domain_and_parents, normalize_host
+from smedi.refusals import Refusal
 from smedi.sql import load_queries
 
 queries = load_queries("lists")
 
 
-class ListError(ValueError):
+class ListError(Refusal):
     """A list operation refused; the message is for the person who asked."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        "list_unknown_category": "unknown category {slug!r}; see 'smedi lists show' for the categories",
+        "list_no_earlier": "category {slug!r} has no earlier list to return to",
+        "list_not_a_host": "not a host name: {reason}",
+    }
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ async def check_category(conn: asyncpg.Connection, slug: str) -> None:
 async def _category_id(conn: asyncpg.Connection, slug: str) -> int:
     category_id = await conn.fetchval(queries.category_id, slug)
     if category_id is None:
-        raise ListError(f"unknown category {slug!r}; see 'smedi lists show' for the categories")
+        raise ListError("list_unknown_category", slug=slug)
     return category_id
 
 
@@ -72,7 +80,7 @@ async def roll_back(conn: asyncpg.Connection, slug: str, actor: str) -> dict[str
         category_id = await _category_id(conn, slug)
         previous = await conn.fetchrow(queries.list_previous, category_id)
         if previous is None:
-            raise ListError(f"category {slug!r} has no earlier list to return to")
+            raise ListError("list_no_earlier", slug=slug)
         await conn.execute(queries.list_deactivate, category_id)
         await conn.execute(queries.list_activate, previous["id"])
         await audit.record(conn, actor, "list_rolled_back", slug, {"list_id": previous["id"]})
@@ -88,5 +96,5 @@ async def search(db: asyncpg.Pool | asyncpg.Connection, raw: str) -> list[dict[s
     try:
         host = normalize_host(raw)
     except InvalidHost as exc:
-        raise ListError(f"not a host name: {exc}") from None
+        raise ListError("list_not_a_host", reason=exc) from None
     return [dict(r) for r in await db.fetch(queries.list_search, domain_and_parents(host))]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
 from admin import audit
 from admin.policy_rules import RuleSpec, add_rule
+from smedi.refusals import Refusal
 from smedi.sql import load_queries
 
 queries = load_queries("exceptions")
@@ -21,8 +23,20 @@ DURATIONS = {
 MAX_REASON = 2000
 
 
-class ExceptionError(ValueError):
+class ExceptionError(Refusal):
     """A request or decision that cannot be taken; the message is for the person who tried."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        "exc_reference_unknown": "This reference is not known for your account. "
+        "Open the link from the block page again in a few seconds.",
+        "exc_reason_required": "Please give a reason.",
+        "exc_reason_too_long": "The reason is too long ({max_length} characters at most).",
+        "exc_already_requested": "A request for this reference was already sent.",
+        "exc_not_pending": "This request was already decided.",
+        "exc_duration_invalid": "Choose how long the exception lasts.",
+        "exc_scope_invalid": "Choose who the exception is for.",
+        "exc_no_org": "This employee has no OPD.",
+    }
 
 
 async def refused_event(
@@ -43,19 +57,19 @@ async def submit(
 ) -> int:
     reason = reason.strip()
     if not reason:
-        raise ExceptionError("reason_required")
+        raise ExceptionError("exc_reason_required")
     if len(reason) > MAX_REASON:
-        raise ExceptionError("reason_too_long")
+        raise ExceptionError("exc_reason_too_long", max_length=MAX_REASON)
     async with conn.transaction():
         event = await refused_event(conn, employee_id, reference)
         if event is None:
-            raise ExceptionError("reference_unknown")
+            raise ExceptionError("exc_reference_unknown")
         request_id = await conn.fetchval(
             queries.request_insert, employee_id, reference.strip().upper(), event["host"], event["rule"],
             event["category"], reason,
         )  # fmt: skip
         if request_id is None:
-            raise ExceptionError("already_requested")
+            raise ExceptionError("exc_already_requested")
         await audit.record(conn, username, "exception_requested", str(request_id),
                            {"host": event["host"], "reference": reference, "rule": event["rule"]},
                            client_ip=client_ip)  # fmt: skip
@@ -75,15 +89,15 @@ async def approve(
 ) -> int:
     """An allow rule for the host, on top of all rules, ending by itself; returns the rule's id."""
     if duration not in DURATIONS:
-        raise ExceptionError("duration_invalid")
+        raise ExceptionError("exc_duration_invalid")
     if scope not in ("employee", "org"):
-        raise ExceptionError("scope_invalid")
+        raise ExceptionError("exc_scope_invalid")
     async with conn.transaction():
         request = await conn.fetchrow(queries.request_pending, request_id)
         if request is None:
-            raise ExceptionError("not_pending")
+            raise ExceptionError("exc_not_pending")
         if scope == "org" and not request["org_code"]:
-            raise ExceptionError("no_org")
+            raise ExceptionError("exc_no_org")
         expires = datetime.now(UTC) + DURATIONS[duration]
         spec = RuleSpec(
             "allow", "domain", request["host"], scope,
@@ -106,7 +120,7 @@ async def approve(
 async def refuse(conn: asyncpg.Connection, request_id: int, actor: str, note: str) -> None:
     async with conn.transaction():
         if await conn.fetchrow(queries.request_pending, request_id) is None:
-            raise ExceptionError("not_pending")
+            raise ExceptionError("exc_not_pending")
         await conn.execute(
             queries.request_decide, request_id, "refused", actor, note.strip()[:2000], None, None, None
         )

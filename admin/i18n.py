@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from smedi.refusals import Refusal
+
 LANGUAGES = ("id", "en")
 LANG_COOKIE = "lang"
 
@@ -23,6 +25,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
         "en": "Too many failed attempts. Try again in 15 minutes.",
     },
+    "connected_title": {"id": "Perangkat Anda sudah terhubung", "en": "Your device is connected"},
+    "connected_body": {
+        "id": "Akses internet dari alamat {address} kini tercatat atas nama Anda sampai {until}, atau"
+        " sampai Anda keluar atau tidak aktif selama {idle} menit.",
+        "en": "Internet access from {address} is now recorded in your name until {until}, or until you"
+        " sign out or stay idle for {idle} minutes.",
+    },
+    "continue_to": {"id": "Lanjutkan ke", "en": "Continue to"},
     "usage_today": {"id": "Penggunaan hari ini", "en": "Today's usage"},
     "usage_on": {"id": "Penggunaan tanggal", "en": "Usage on"},
     "per_hour": {"id": "Per jam", "en": "Per hour"},
@@ -222,10 +232,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "starts": {"id": "Mulai", "en": "Starts"},
     "ends": {"id": "Selesai", "en": "Ends"},
     "windows_help": {
-        "id": "Kosongkan hari tanpa jendela waktu. Satu jendela per hari; waktu selesai harus setelah "
-        "waktu mulai.",
-        "en": "Leave the days without a window empty. One window per day; it must end after it starts.",
+        "id": "Kosongkan hari tanpa jendela waktu. Sehari boleh punya beberapa jendela (misalnya 07:30–12:00 "
+        "dan 13:00–16:00) yang tidak saling tumpang tindih; waktu selesai harus setelah waktu mulai.",
+        "en": "Leave the days without a window empty. A day may have several windows (e.g. 07:30–12:00 and "
+        "13:00–16:00) that do not overlap; each must end after it starts.",
     },
+    "change_schedule": {"id": "Ubah jadwal", "en": "Change the schedule"},
+    "change": {"id": "Ubah", "en": "Change"},
+    "cancel": {"id": "Batal", "en": "Cancel"},
     "no_holidays": {"id": "Belum ada hari libur.", "en": "No public holidays yet."},
     "remove": {"id": "Hapus", "en": "Remove"},
     "add_holiday": {"id": "Tambah hari libur", "en": "Add a holiday"},
@@ -275,30 +289,133 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "duration_1d": {"id": "1 hari", "en": "1 day"},
     "duration_7d": {"id": "7 hari", "en": "7 days"},
     "duration_30d": {"id": "30 hari", "en": "30 days"},
-    "exc_reference_unknown": {
-        "id": "Nomor rujukan tidak ditemukan untuk akun Anda. "
-        "Buka lagi tautan dari halaman blokir setelah beberapa detik.",
-        "en": "This reference is not known for your account. "
-        "Open the link from the block page again in a few seconds.",
+    # devices and addresses (transparent gateway)
+    "clients_title": {"id": "Perangkat & alamat", "en": "Devices & addresses"},
+    "clients_intro": {
+        "id": "Di mode transparan, proxy mengenali pegawai dari alamat IP perangkatnya: lewat sewa dari "
+        "login di portal captive (berakhir saat keluar, setelah tidak aktif, atau pada batas waktunya), "
+        "atau lewat ikatan tetap yang dibuat admin untuk server, printer dan kios. Ikatan mengalahkan sewa "
+        "untuk alamat yang sama. Proxy menerapkan perubahan dalam beberapa detik.",
+        "en": "In transparent mode the proxy knows the employee by the device's IP address: from a lease "
+        "taken by signing in at the captive portal (it ends at sign-out, when idle, or at its maximum "
+        "lifetime), or from a static binding an admin sets for servers, printers and kiosks. A binding "
+        "wins over a lease for the same address. Proxies apply a change within seconds.",
     },
-    "exc_reason_required": {"id": "Tuliskan alasannya.", "en": "Please give a reason."},
-    "exc_reason_too_long": {
-        "id": "Alasan terlalu panjang (maks. 2000 karakter).",
-        "en": "The reason is too long (2000 characters at most).",
+    "clients_none": {"id": "Belum ada sewa atau ikatan.", "en": "No leases or bindings yet."},
+    "clients_address": {"id": "Alamat IP", "en": "IP address"},
+    "clients_kind": {"id": "Jenis", "en": "Kind"},
+    "clients_kind_lease": {"id": "Sewa (login)", "en": "Lease (sign-in)"},
+    "clients_kind_binding": {"id": "Ikatan tetap", "en": "Static binding"},
+    "clients_since": {"id": "Sejak", "en": "Since"},
+    "clients_last_seen": {"id": "Terakhir terlihat", "en": "Last seen"},
+    "clients_expires": {"id": "Berakhir", "en": "Expires"},
+    "clients_by": {"id": "oleh", "en": "by"},
+    "clients_add_binding": {"id": "Tambah ikatan", "en": "Add a binding"},
+    "clients_binding_help": {
+        "id": "Alamat IPv4 atau IPv6 satu perangkat. Ikatan baru untuk alamat yang sudah terikat "
+        "menggantikan ikatan lama. Catatan paling banyak 200 karakter.",
+        "en": "The IPv4 or IPv6 address of one device. A new binding for an address already bound replaces "
+        "the old one. Notes are 200 characters at most.",
     },
-    "exc_already_requested": {
-        "id": "Permintaan untuk rujukan ini sudah dikirim.",
-        "en": "A request for this reference was already sent.",
+    "clients_bind": {"id": "Ikat", "en": "Bind"},
+    "clients_unbind": {"id": "Lepas ikatan", "en": "Remove the binding"},
+    "clients_pac": {
+        "id": "Perangkat yang memakai proxy eksplisit dapat diatur otomatis dengan berkas PAC:",
+        "en": "Devices using the explicit proxy can be set up automatically with the PAC file:",
     },
-    "exc_not_pending": {"id": "Permintaan ini sudah diputuskan.", "en": "This request was already decided."},
-    "exc_duration_invalid": {"id": "Pilih lama pengecualian.", "en": "Choose how long the exception lasts."},
-    "exc_scope_invalid": {
-        "id": "Pilih untuk siapa pengecualian berlaku.",
-        "en": "Choose who the exception is for.",
-    },
-    "exc_no_org": {"id": "Pegawai ini tidak terdaftar di OPD mana pun.", "en": "This employee has no OPD."},
 }
 
+
+# The Indonesian of every refusal the stores explain (smedi.refusals): key → template with the same
+# {fields} as the English in the error class's MESSAGES. A test checks that none is missing.
+REFUSALS: dict[str, str] = {
+    # forms (admin/forms.py)
+    "form_not_text": "{field}: harus berupa teks, bukan berkas",
+    "form_too_long": "{field}: lebih dari {max_length} karakter",
+    "form_whole_number": "{field}: harus bilangan bulat dari {minimum} sampai {maximum}, bukan {raw!r}",
+    "form_date": "{field}: tanggal harus berformat TTTT-BB-HH, bukan {raw!r}",
+    "form_time": "{field}: waktu harus berformat JJ:MM, bukan {raw!r}",
+    "form_which_rule": "id: aturan yang mana?",
+    "form_which_schedule": "id: jadwal yang mana?",
+    "form_list_file": "list_file: pilih berkas daftar yang akan diunggah",
+    "form_window_half": "hari ke-{weekday}: isi waktu mulai dan selesai, atau kosongkan keduanya",
+    # host names (proxy_addons/hostnames.py, admin/list_formats.py)
+    "host_ipv6_bracket": "kurung siku IPv6 tidak ditutup",
+    "host_port": "port bukan angka",
+    "host_empty": "nama host kosong",
+    "host_idna": "bukan nama internasional yang valid: {reason}",
+    "host_too_long": "nama lebih dari {max_length} karakter",
+    "host_label": (
+        "ada label yang kosong, terlalu panjang, atau memuat karakter yang tidak boleh ada dalam nama"
+    ),
+    "host_entry": "{entry!r}: {reason}",
+    "host_not_a_url": "bukan URL: {reason}",
+    "host_wildcard_ip": "alamat IP dengan wildcard",
+    "host_wildcard_inside": "wildcard di tengah nama",
+    "host_no_tld": "tidak ada domain tingkat atas",
+    "host_number_as_tld": "bukan alamat IP dan bukan nama (label terakhirnya angka)",
+    # rules (proxy_addons/rules.py, admin/policy_rules.py)
+    "rule_regex_too_long": "ekspresi reguler lebih dari {max_length} karakter",
+    "rule_regex_refused": "ekspresi reguler ditolak ({reason}); backreference dan lookaround tidak didukung",
+    "rule_url_prefix_invalid": "awalan URL {prefix!r}: {reason}",
+    "rule_domain_invalid": "domain {pattern!r}: {reason}",
+    "rule_unknown_action": "tindakan {action!r} tidak dikenal; tindakan yang ada: {actions}",
+    "rule_unknown_match_kind": "jenis kecocokan {match!r} tidak dikenal",
+    "rule_passthrough_url": "teruskan tanpa dekripsi hanya untuk kecocokan kategori atau domain: URL baru "
+    "terlihat setelah dekripsi",
+    "rule_unknown_scope": "cakupan {scope!r} tidak dikenal; cakupan yang ada: {scopes}",
+    "rule_scope_value": "cakupan OPD, peran atau pegawai perlu namanya; 'everyone' tidak memakai nama",
+    "rule_unknown_role": "peran {role!r} tidak dikenal; peran yang ada: {roles}",
+    "rule_unknown_match": "kecocokan {match!r} tidak dikenal; kecocokan yang ada: {matches}",
+    "rule_matches_nothing": (
+        "aturan ini tidak cocok dengan apa pun: isi kategori, domain, awalan URL atau ekspresi"
+    ),
+    "rule_reference_unknown": "OPD, pegawai, kategori atau jadwal yang disebut tidak ada",
+    "rule_unknown": "tidak ada aturan nomor {rule_id}",
+    "rule_direction": "arah: harus up atau down, bukan {direction!r}",
+    "rule_already_first": "aturan nomor {rule_id} sudah yang pertama",
+    "rule_already_last": "aturan nomor {rule_id} sudah yang terakhir",
+    # category lists and categories (admin/category_lists.py, admin/categories.py)
+    "list_unknown_category": "kategori {slug!r} tidak dikenal",
+    "list_no_earlier": "kategori {slug!r} tidak punya daftar sebelumnya untuk dikembalikan",
+    "list_not_a_host": "bukan nama host: {reason}",
+    "category_unknown_action": "tindakan {action!r} tidak dikenal; tindakan yang ada: {actions}",
+    "category_unknown": "kategori {slug!r} tidak dikenal",
+    # schedules and holidays (admin/schedules.py)
+    "schedule_name_length": "nama jadwal harus 1 sampai {max_length} karakter",
+    "schedule_name_control": "nama jadwal memuat karakter kendali",
+    "holiday_name_length": "nama hari libur harus 1 sampai {max_length} karakter",
+    "holiday_name_control": "nama hari libur memuat karakter kendali",
+    "schedule_no_window": "jadwal perlu setidaknya satu jendela waktu: tanpa itu jadwal tidak pernah berlaku",
+    "schedule_weekday_range": "hari ke-{weekday}: gunakan 1 (Senin) sampai 7 (Minggu)",
+    "schedule_window_backwards": "hari ke-{weekday}: jendela waktu selesai ({ends:%H:%M}) sebelum mulai "
+    "({starts:%H:%M})",
+    "schedule_windows_overlap": "hari ke-{weekday}: jendela waktu {first_starts:%H:%M}-{first_ends:%H:%M} "
+    "dan {second_starts:%H:%M}-{second_ends:%H:%M} tumpang tindih",
+    "schedule_exists": "jadwal bernama {name!r} sudah ada",
+    "schedule_unknown": "tidak ada jadwal nomor {schedule_id}",
+    "schedule_in_use": "jadwal {name!r} masih dipakai aturan nomor {rules}: hapus aturan itu dulu, lalu "
+    "jadwalnya",
+    "holiday_exists": "{day} sudah menjadi hari libur",
+    "holiday_unknown": "{day} bukan hari libur",
+    # exception requests (admin/exceptions.py)
+    "exc_reference_unknown": "Nomor rujukan tidak ditemukan untuk akun Anda. "
+    "Buka lagi tautan dari halaman blokir setelah beberapa detik.",
+    "exc_reason_required": "Tuliskan alasannya.",
+    "exc_reason_too_long": "Alasan terlalu panjang (maks. {max_length} karakter).",
+    "exc_already_requested": "Permintaan untuk rujukan ini sudah dikirim.",
+    "exc_not_pending": "Permintaan ini sudah diputuskan.",
+    "exc_duration_invalid": "Pilih lama pengecualian.",
+    "exc_scope_invalid": "Pilih untuk siapa pengecualian berlaku.",
+    "exc_no_org": "Pegawai ini tidak terdaftar di OPD mana pun.",
+    # client addresses (admin/clients.py)
+    "client_not_an_address": "{raw!r} bukan alamat IP",
+    "client_not_a_device": "{address} bukan alamat sebuah perangkat (alamat kosong atau multicast)",
+    "client_note_too_long": "catatan lebih dari {max_length} karakter",
+    "client_note_control": "catatan memuat karakter kendali (baris baru, tab, ...)",
+    "client_unknown_employee": "pegawai {username!r} tidak dikenal",
+    "client_no_binding": "{address} tidak punya ikatan",
+}
 
 ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))
 
@@ -308,8 +425,21 @@ def language(request: web.Request) -> str:
     return lang if lang in LANGUAGES else "id"
 
 
-def translator(lang: str) -> Callable[[str], str]:
-    def translate(key: str) -> str:
+def refusal_text(refusal: Refusal, lang: str) -> str:
+    """A store's refusal in the reader's language: English is the error's own text."""
+    if lang == "en":
+        return str(refusal)
+    return refusal.render(lambda r: REFUSALS[r.key])  # a missing key is a bug: fail in tests, not silently
+
+
+def translator(lang: str) -> Callable[[str | Exception], str]:
+    """`_` in templates: a catalogue key, or the error a view shows as the reason for a refusal."""
+
+    def translate(key: str | Exception) -> str:
+        if isinstance(key, Refusal):
+            return refusal_text(key, lang)
+        if isinstance(key, Exception):
+            return str(key)  # a list file's diagnostics (ListFormatError) are shared with the CLI, in English
         entry = CATALOGUE[key]  # a missing key is a bug: fail in tests, not silently
         return entry.get(lang) or entry["id"]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from proxy_addons.hostnames import MAX_HOST_LENGTH, InvalidHost, is_ip, normalize_host
@@ -30,7 +31,6 @@ _CLEAN_NAME = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[a-z](?
 _CLEAN_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")  # one valid label: a name with no TLD
 _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 _NUMERIC_TLD = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)+[0-9]+")  # 1.2.3, x.1.2.3.4.5
-_NUMBER_AS_TLD = "neither an IP address nor a name (the last label is a number)"
 _SEPARATORS = re.compile(r"[\s,;]+")  # TRUST+ has two entries on one line, split by any of these
 _INLINE_COMMENT = re.compile(r"\s#")
 _WILDCARD_IP = re.compile(r"[0-9*]+(?:\.[0-9*]+)+")
@@ -38,6 +38,19 @@ _WILDCARD_IP = re.compile(r"[0-9*]+(?:\.[0-9*]+)+")
 _SINK_ADDRESSES = frozenset({"0.0.0.0", "127.0.0.1", "::", "::1"})  # noqa: S104  nearly every hosts line
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "broadcasthost", "local", "0.0.0.0"})  # noqa: S104
 _COSMETIC = ("##", "#@#", "#?#", "#$#", "#%#")  # Adblock element hiding and scriptlets, not comments
+
+
+class InvalidEntry(InvalidHost):
+    """A list entry that is no host: what a list adds to the reasons normalize_host gives."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        **InvalidHost.MESSAGES,
+        "host_not_a_url": "not a URL: {reason}",
+        "host_wildcard_ip": "a wildcard IP address",
+        "host_wildcard_inside": "a wildcard inside the name",
+        "host_no_tld": "no top-level domain",
+        "host_number_as_tld": "neither an IP address nor a name (the last label is a number)",
+    }
 
 
 class ListFormatError(ValueError):
@@ -72,7 +85,7 @@ def domain_entry(token: str) -> str:
         try:
             text = urlsplit(text).hostname or ""
         except ValueError as exc:
-            raise InvalidHost(f"not a URL: {exc}") from None
+            raise InvalidEntry("host_not_a_url", reason=exc) from None
     elif "/" in text:
         text = text.split("/", 1)[0]  # example.com/path pasted without a scheme
     wildcard = text.startswith(("*.", "."))
@@ -80,32 +93,32 @@ def domain_entry(token: str) -> str:
         text = text.removeprefix("*").removeprefix(".")
     if "*" in text:
         wildcard_ip = _WILDCARD_IP.fullmatch(text)
-        raise InvalidHost("a wildcard IP address" if wildcard_ip else "a wildcard inside the name")
+        raise InvalidEntry("host_wildcard_ip" if wildcard_ip else "host_wildcard_inside")
     if text.isascii():  # the usual dirt (upper case, trailing dot, URL, wildcard) needs no normalize_host
         lowered = text.lower().removesuffix(".")
         if _CLEAN_NAME.fullmatch(lowered) and len(lowered) <= MAX_HOST_LENGTH:
             return lowered
         if _CLEAN_LABEL.fullmatch(lowered):
-            raise InvalidHost("no top-level domain")
+            raise InvalidEntry("host_no_tld")
         if _IPV4_SHAPE.fullmatch(lowered):
             try:
                 host = str(IPv4Address(lowered))
             except ValueError:
-                raise InvalidHost(_NUMBER_AS_TLD) from None
+                raise InvalidEntry("host_number_as_tld") from None
             if wildcard:
-                raise InvalidHost("a wildcard IP address")
+                raise InvalidEntry("host_wildcard_ip")
             return host
         if _NUMERIC_TLD.fullmatch(lowered):
-            raise InvalidHost(_NUMBER_AS_TLD)
+            raise InvalidEntry("host_number_as_tld")
     host = normalize_host(text)
     if ":" in host or (_IPV4_SHAPE.fullmatch(host) and is_ip(host)):  # names have neither
         if wildcard:
-            raise InvalidHost("a wildcard IP address")  # `*.1.2.3.4` names nothing a resolver could answer
+            raise InvalidEntry("host_wildcard_ip")  # `*.1.2.3.4` names nothing a resolver could answer
         return host
     if "." not in host:
-        raise InvalidHost("no top-level domain")
+        raise InvalidEntry("host_no_tld")
     if host.rpartition(".")[2].isdigit():
-        raise InvalidHost(_NUMBER_AS_TLD)
+        raise InvalidEntry("host_number_as_tld")
     return host
 
 

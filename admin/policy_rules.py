@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncpg
 
@@ -18,6 +18,24 @@ queries = load_queries("rules")
 SCOPES = ("everyone", "org", "role", "employee")
 MATCHES = ("category", "domain", "url_prefix", "url_regex")
 DIRECTIONS = ("up", "down")
+
+
+class RuleSpecError(RuleError):
+    """A rule refused by the store: a name that does not exist, no such rule, a move past either end."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        **RuleError.MESSAGES,
+        "rule_unknown_scope": "unknown scope {scope!r}; scopes are {scopes}",
+        "rule_scope_value": "an OPD, role or employee scope needs its name; 'everyone' takes none",
+        "rule_unknown_role": "unknown role {role!r}; roles are {roles}",
+        "rule_unknown_match": "unknown match {match!r}; matches are {matches}",
+        "rule_matches_nothing": "the rule matches nothing: give a category, domain, URL prefix or expression",
+        "rule_reference_unknown": "a named OPD, employee, category or schedule does not exist",
+        "rule_unknown": "no rule {rule_id}",
+        "rule_direction": "direction: expected up or down, got {direction!r}",
+        "rule_already_first": "rule {rule_id} is already the first",
+        "rule_already_last": "rule {rule_id} is already the last",
+    }
 
 
 @dataclass(frozen=True)
@@ -38,17 +56,17 @@ class RuleSpec:
 def validate(spec: RuleSpec) -> str | None:
     """The normalised pattern (None for a category rule); RuleError with the reason when refused."""
     if spec.scope not in SCOPES:
-        raise RuleError(f"unknown scope {spec.scope!r}; scopes are {', '.join(SCOPES)}")
+        raise RuleSpecError("rule_unknown_scope", scope=spec.scope, scopes=", ".join(SCOPES))
     if (spec.scope == "everyone") != (spec.scope_value is None):
-        raise RuleError("an OPD, role or employee scope needs its name; 'everyone' takes none")
+        raise RuleSpecError("rule_scope_value")
     if spec.scope == "role" and spec.scope_value not in ROLES:
-        raise RuleError(f"unknown role {spec.scope_value!r}; roles are {', '.join(ROLES)}")
+        raise RuleSpecError("rule_unknown_role", role=spec.scope_value, roles=", ".join(ROLES))
     if spec.match not in MATCHES:
-        raise RuleError(f"unknown match {spec.match!r}; matches are {', '.join(MATCHES)}")
+        raise RuleSpecError("rule_unknown_match", match=spec.match, matches=", ".join(MATCHES))
     if spec.action not in ACTIONS:
-        raise RuleError(f"unknown action {spec.action!r}; actions are {', '.join(ACTIONS)}")
+        raise RuleSpecError("rule_unknown_action", action=spec.action, actions=", ".join(ACTIONS))
     if not spec.value.strip():
-        raise RuleError("the rule matches nothing: give a category, domain, URL prefix or expression")
+        raise RuleSpecError("rule_matches_nothing")
     if spec.match == "category":
         Rule(0, spec.action, "category", category_id=0)
         return None
@@ -67,7 +85,7 @@ async def add_rule(conn: asyncpg.Connection, spec: RuleSpec, actor: str) -> int:
             spec.schedule, spec.note, actor, spec.position, spec.expires_at,
         )  # fmt: skip
         if rule_id is None:
-            raise RuleError("a named OPD, employee, category or schedule does not exist")
+            raise RuleSpecError("rule_reference_unknown")
         await audit.record(conn, actor, "rule_added", str(rule_id), {
             "action": spec.action, "match": spec.match, "value": spec.value, "scope": spec.scope,
             "scope_value": spec.scope_value, "schedule": spec.schedule, "note": spec.note,
@@ -82,21 +100,23 @@ async def list_rules(db: asyncpg.Pool | asyncpg.Connection) -> list[dict[str, An
 async def set_enabled(conn: asyncpg.Connection, rule_id: int, enabled: bool, actor: str) -> None:
     async with conn.transaction():
         if await conn.fetchval(queries.rule_set_enabled, rule_id, enabled) is None:
-            raise RuleError(f"no rule {rule_id}")
+            raise RuleSpecError("rule_unknown", rule_id=rule_id)
         await audit.record(conn, actor, "rule_enabled" if enabled else "rule_disabled", str(rule_id))
 
 
 def swapped_positions(order: Sequence[tuple[int, int]], rule_id: int, direction: str) -> dict[int, int]:
     """The new positions (id → position) that swap a rule with its neighbour in `order` (id, position)."""
     if direction not in DIRECTIONS:
-        raise RuleError(f"direction: expected up or down, got {direction!r}")
+        raise RuleSpecError("rule_direction", direction=direction)
     ids = [rid for rid, _position in order]
     if rule_id not in ids:
-        raise RuleError(f"no rule {rule_id}")
+        raise RuleSpecError("rule_unknown", rule_id=rule_id)
     here = ids.index(rule_id)
     there = here - 1 if direction == "up" else here + 1
     if not 0 <= there < len(ids):
-        raise RuleError(f"rule {rule_id} is already the {'first' if direction == 'up' else 'last'}")
+        raise RuleSpecError(
+            "rule_already_first" if direction == "up" else "rule_already_last", rule_id=rule_id
+        )
     positions = [position for _rid, position in order]
     if len(set(positions)) == len(positions):
         return {ids[here]: positions[there], ids[there]: positions[here]}
@@ -142,5 +162,5 @@ def rule_flags(
 async def delete_rule(conn: asyncpg.Connection, rule_id: int, actor: str) -> None:
     async with conn.transaction():
         if await conn.fetchval(queries.rule_delete, rule_id) is None:
-            raise RuleError(f"no rule {rule_id}")
+            raise RuleSpecError("rule_unknown", rule_id=rule_id)
         await audit.record(conn, actor, "rule_deleted", str(rule_id))

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.directory import ROLES
 from admin.keys import PUBLIC
-from admin.views import auth, ca, exceptions, lists, rules, schedules, usage, why
+from admin.views import addresses, auth, ca, exceptions, lists, pac, rules, schedules, usage, why
 
 STATIC_DIR = Path(__file__).parent / "static"
 ADMIN = frozenset({"admin"})
@@ -49,6 +49,15 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "policy_schedule_add": ADMIN,
     "policy_holiday_add": ADMIN,
     "policy_holiday_remove": ADMIN,
+    "policy_schedule_change": ADMIN,
+    "policy_schedule_delete": ADMIN,
+    # devices and addresses (transparent gateway)
+    "network_addresses": ADMIN,
+    "network_address_bind": ADMIN,
+    "network_address_unbind": ADMIN,
+    # proxy auto-configuration: devices fetch it before anyone signs in
+    "pac": PUBLIC,
+    "wpad": PUBLIC,
 }
 
 # route name → the most bytes a request body may have, where that is more than app.MAX_BODY_BYTES.
@@ -94,4 +103,12 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/kebijakan/jadwal", schedules.add_schedule_form, name="policy_schedule_add")
     r.add_post("/kebijakan/jadwal/libur", schedules.add_holiday_form, name="policy_holiday_add")
     r.add_post("/kebijakan/jadwal/libur/hapus", schedules.remove_holiday_form, name="policy_holiday_remove")
+    r.add_post("/kebijakan/jadwal/ubah", schedules.change_schedule_form, name="policy_schedule_change")
+    r.add_post("/kebijakan/jadwal/hapus", schedules.delete_schedule_form, name="policy_schedule_delete")
+    # devices and addresses (transparent gateway); the PAC file under the names browsers look for
+    r.add_get("/jaringan/alamat", addresses.addresses_page, name="network_addresses")
+    r.add_post("/jaringan/alamat", addresses.bind_form, name="network_address_bind")
+    r.add_post("/jaringan/alamat/hapus", addresses.unbind_form, name="network_address_unbind")
+    r.add_get("/proxy.pac", pac.pac_file, name="pac")
+    r.add_get("/wpad.dat", pac.pac_file, name="wpad")
     r.add_static("/static/", STATIC_DIR, name="static")

@@ -1,12 +1,15 @@
-"""One usage record per finished flow, handed to the writer's queue; serving never waits on it."""
+"""One usage record per finished flow, and one per TLS connection relayed undecrypted (counted at the
+socket), handed to the writer's queue; serving never waits on it."""
 
 from __future__ import annotations
 
 import ipaddress
 import time
 from datetime import UTC, datetime
+from typing import Any
 
-from mitmproxy import http
+from mitmproxy import connection, http
+from mitmproxy.addons.proxyserver import Proxyserver
 from mitmproxy.net.http.http1 import assemble_request_head, assemble_response_head
 
 from accounting.records import UsageRecord
@@ -66,9 +69,94 @@ def usage_record(flow: http.HTTPFlow) -> UsageRecord:
     )
 
 
+class WireCount:
+    """Bytes read from and written to one client socket: what the device sent and received, TLS included."""
+
+    __slots__ = ("down", "up")
+
+    def __init__(self) -> None:
+        self.up = 0
+        self.down = 0
+
+
+class _CountingReader:
+    __slots__ = ("_count", "_inner")
+
+    def __init__(self, inner: Any, count: WireCount) -> None:
+        self._inner, self._count = inner, count
+
+    async def read(self, n: int = -1) -> bytes:
+        data = await self._inner.read(n)
+        self._count.up += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _CountingWriter:
+    __slots__ = ("_count", "_inner")
+
+    def __init__(self, inner: Any, count: WireCount) -> None:
+        self._inner, self._count = inner, count
+
+    def write(self, data: bytes) -> None:
+        self._count.down += len(data)
+        self._inner.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def tunnel_record(
+    client: connection.Client, decision: Decision, employee: Employee | None, count: WireCount
+) -> UsageRecord:
+    """A TLS connection relayed without decryption: one record with the socket's bytes."""
+    start, end = client.timestamp_start, client.timestamp_end or time.time()
+    return UsageRecord(
+        ts=datetime.fromtimestamp(start, UTC),
+        employee_id=employee.id if employee else None,
+        org_unit_id=employee.org_unit_id if employee else None,
+        client_ip=ipaddress.ip_address(client.peername[0]) if client.peername else None,
+        host=decision.host,
+        scheme="tls",
+        method="TUNNEL",
+        status=None,
+        decision=decision.action,
+        category=decision.category,
+        rule=decision.rule,
+        bytes_up=count.up,
+        bytes_down=count.down,
+        request_body_bytes=0,
+        response_body_bytes=0,
+        duration_ms=max(0, round((end - start) * 1000)),
+    )
+
+
 class Accounting:
-    def __init__(self, writer: UsageWriter) -> None:
+    def __init__(
+        self,
+        writer: UsageWriter,
+        server: Proxyserver,
+        passed_through: dict[str, tuple[Decision, Employee | None]],
+    ) -> None:
         self.writer = writer
+        self._server = server
+        self._passed_through = passed_through  # filled by the policy at the ClientHello
+        self._wire: dict[str, WireCount] = {}
+
+    def client_connected(self, client: connection.Client) -> None:
+        # Counting wrappers around the client socket, before its read loop starts (mitmproxy internals:
+        # pinned version, and tests/proxy_addons test this against the kernel's own counters).
+        io = self._server.connections[client.id].transports[client]
+        count = self._wire[client.id] = WireCount()
+        io.reader, io.writer = _CountingReader(io.reader, count), _CountingWriter(io.writer, count)  # type: ignore[assignment]
+
+    def client_disconnected(self, client: connection.Client) -> None:
+        count = self._wire.pop(client.id, None)
+        tunnel = self._passed_through.pop(client.id, None)
+        if tunnel is not None and count is not None:
+            self.writer.submit(tunnel_record(client, *tunnel, count))
 
     def response(self, flow: http.HTTPFlow) -> None:
         self._record(flow)

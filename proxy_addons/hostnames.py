@@ -4,27 +4,41 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
+from typing import ClassVar
 
 import idna
+
+from smedi.refusals import Refusal
 
 MAX_HOST_LENGTH = 253  # RFC 1035 limit for a name in text form
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # underscores occur in real names (_dmarc, SRV)
 
 
-class InvalidHost(ValueError):
+class InvalidHost(Refusal):
     """The text is not a host name or IP address."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        "host_ipv6_bracket": "unclosed IPv6 bracket",
+        "host_port": "port is not a number",
+        "host_empty": "empty host",
+        "host_idna": "not a valid international name: {reason}",
+        "host_too_long": "name longer than {max_length} characters",
+        "host_label": "a label is empty, too long or has characters names cannot have",
+        "host_entry": "{entry!r}: {reason}",  # a list of entries names the one refused
+    }
 
 
 def _strip_port(raw: str) -> str:
     if raw.startswith("["):
         end = raw.find("]")
         if end == -1:
-            raise InvalidHost("unclosed IPv6 bracket")
+            raise InvalidHost("host_ipv6_bracket")
         return raw[1:end]
     if raw.count(":") == 1:  # host:port; more colons is a bare IPv6 address
         host, _, port = raw.partition(":")
         if not port.isdigit():
-            raise InvalidHost("port is not a number")
+            raise InvalidHost("host_port")
         return host
     return raw
 
@@ -35,7 +49,7 @@ def normalize_host(raw: str) -> str:
     if host.endswith("."):
         host = host[:-1]
     if not host:
-        raise InvalidHost("empty host")
+        raise InvalidHost("host_empty")
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -44,12 +58,12 @@ def normalize_host(raw: str) -> str:
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError) as exc:
-            raise InvalidHost(f"not a valid international name: {exc}") from None
+            raise InvalidHost("host_idna", reason=exc) from None
     host = host.lower()
     if len(host) > MAX_HOST_LENGTH:
-        raise InvalidHost("name longer than 253 characters")
+        raise InvalidHost("host_too_long", max_length=MAX_HOST_LENGTH)
     if not all(_LABEL.match(label) for label in host.split(".")):
-        raise InvalidHost("a label is empty, too long or has characters names cannot have")
+        raise InvalidHost("host_label")
     return host
 
 

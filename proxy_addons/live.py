@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 
+from proxy_addons.addresses import ClientMap
 from proxy_addons.policy_loader import load_policy
 from proxy_addons.snapshots import Directory, PolicySnapshot
 from smedi.db import DatabaseUnavailable, connect
@@ -15,9 +16,10 @@ from smedi.sql import load_queries
 
 log = structlog.get_logger(__name__)
 queries = load_queries("proxy")
+client_queries = load_queries("clients")
 
-CHANNELS = ("directory_changed", "policy_changed")
-EVERYTHING = frozenset({"directory", "policy", "lists"})
+CHANNELS = ("directory_changed", "policy_changed", "clients_changed")
+EVERYTHING = frozenset({"directory", "policy", "lists", "clients"})
 # Only a list change rebuilds the domain index (seconds for millions of domains); a rule, category or
 # blocked-domain change reuses it, so it reaches the proxy well within a second.
 LIST_TABLES = frozenset({"category_lists"})
@@ -25,11 +27,12 @@ RECONNECT_SECONDS = 2.0
 
 
 class LiveState:
-    """The current Directory and PolicySnapshot; hooks read the attributes and never wait."""
+    """The current Directory, PolicySnapshot and ClientMap; hooks read the attributes and never wait."""
 
     def __init__(self, pool: asyncpg.Pool, url: str, tz: ZoneInfo) -> None:
         self.directory = Directory.empty()
         self.policy = PolicySnapshot.empty()
+        self.clients = ClientMap()
         self._pool = pool
         self._url = url
         self._tz = tz
@@ -50,6 +53,9 @@ class LiveState:
         if "directory" in parts:
             self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
             log.info("directory_loaded", employees=len(self.directory.by_username))
+        if "clients" in parts:
+            self.clients = ClientMap.from_rows(await self._pool.fetch(client_queries.client_map))
+            log.info("clients_loaded", addresses=len(self.clients.by_address))
         if "policy" in parts:
             reuse = None if "lists" in parts else self.policy
             async with self._pool.acquire() as conn:
@@ -66,6 +72,8 @@ class LiveState:
     def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
         if channel == "directory_changed":
             self._dirty.add("directory")
+        elif channel == "clients_changed":
+            self._dirty.add("clients")
         else:
             self._dirty.add("policy")
             if payload in LIST_TABLES:

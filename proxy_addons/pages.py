@@ -42,6 +42,17 @@ def auth_required_response() -> http.Response:
     )
 
 
+def sign_in_response(url: str, *, redirect: bool) -> http.Response:
+    """Transparent mode, a device nobody has signed in on: to the portal's sign-in page. Plain HTTP is
+    redirected (what devices' captive-portal checks look for); HTTPS, decrypted with our CA, gets a page
+    with the link (511, RFC 6585), since a redirect there would look like the site's own."""
+    body = render("sign_in.html", url=url)
+    headers = {"Content-Type": _HTML, **_SECURITY_HEADERS}
+    if redirect:
+        return http.Response.make(302, body, {**headers, "Location": url})
+    return http.Response.make(511, body, headers)
+
+
 @dataclass(frozen=True)
 class PageContext:
     """What a block or warning page tells the employee; every field may hold hostile text (escaped)."""

@@ -12,6 +12,7 @@ from mitmproxy import connection, http, tls
 from mitmproxy.proxy import server_hooks
 
 from proxy_addons import warn_pass
+from proxy_addons.addresses import Addresses, transparent
 from proxy_addons.hostnames import InvalidHost, is_ip, normalize_host
 from proxy_addons.live import LiveState
 from proxy_addons.pages import PageContext, block_response, warn_response
@@ -29,10 +30,13 @@ def _requester(flow: http.HTTPFlow) -> Requester | None:
 
 
 class Policy:
-    def __init__(self, state: LiveState, portal_url: str) -> None:
+    def __init__(self, state: LiveState, addresses: Addresses, portal_url: str) -> None:
         self.state = state
+        self.addresses = addresses
         self.portal_url = portal_url
-        self._tunnel_requesters: dict[str, Requester | None] = {}  # client.id → who opened the CONNECT
+        # client.id → the decision and employee of a TLS connection relayed undecrypted, for accounting
+        self.passed_through: dict[str, tuple[Decision, Employee | None]] = {}
+        self._tunnel_employees: dict[str, Employee | None] = {}  # client.id → who opened the CONNECT
         self._refused_tls: set[str] = set()  # client ids whose ClientHello named a blocked site
         self._warn_secret = secrets.token_bytes(32)  # signs "continue" links; a restart asks again
         self._continued: dict[tuple[int, str], float] = {}  # (employee id, host) → until (monotonic)
@@ -40,7 +44,7 @@ class Policy:
     def http_connect(self, flow: http.HTTPFlow) -> None:
         if flow.response or flow.error:
             return
-        self._tunnel_requesters[flow.client_conn.id] = _requester(flow)
+        self._tunnel_employees[flow.client_conn.id] = flow.metadata.get("employee")
         self._check(flow, [flow.request.host], url=None)
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
@@ -54,7 +58,11 @@ class Policy:
             host = normalize_host(raw)
         except InvalidHost:
             return  # intercepted: the URL check after decryption still applies
-        decision = self.state.policy.decide(host, self._tunnel_requesters.get(client.id))
+        if transparent(client):
+            employee = self.addresses.employee(client.peername[0])
+        else:
+            employee = self._tunnel_employees.get(client.id)
+        decision = self.state.policy.decide(host, employee.requester if employee else None)
         if decision.blocked and decision.final:
             # No public API kills a connection here: hand it to a TCP layer and fail its upstream
             # connect (server_connect below), so the site never sees a single packet from us.
@@ -62,7 +70,10 @@ class Policy:
             self._refused_tls.add(client.id)
             log.info("tls_blocked", host=host, rule=decision.rule)
         elif decision.action == "passthrough":
+            if transparent(client) and employee is None:
+                return  # intercepted: an unknown device gets the sign-in page, never unaccounted bytes
             data.ignore_connection = True  # never decrypted: banking, health, pinned apps
+            self.passed_through[client.id] = (decision, employee)
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.client.id in self._refused_tls:
@@ -70,7 +81,7 @@ class Policy:
 
     def client_disconnected(self, client: connection.Client) -> None:
         self._refused_tls.discard(client.id)
-        self._tunnel_requesters.pop(client.id, None)
+        self._tunnel_employees.pop(client.id, None)
 
     def _check(self, flow: http.HTTPFlow, hosts: list[str], url: str | None) -> None:
         if flow.response or flow.error:

@@ -8,14 +8,15 @@ warn, then allow when a site is in several); anything else is allowed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 import re2
 
 from proxy_addons.hostnames import InvalidHost, matching_domain, normalize_host
+from smedi.refusals import Refusal
 
 ACTIONS = ("allow", "block", "passthrough", "warn")
 # When a site is in several categories, the strictest default wins; decryption is skipped only when
@@ -27,8 +28,22 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # a refused pattern is reported to the admin, not to stderr
 
 
-class RuleError(ValueError):
+class RuleError(Refusal):
     """A rule that cannot be saved; the message says why, for the admin who wrote it."""
+
+    MESSAGES: ClassVar[Mapping[str, str]] = {
+        "rule_regex_too_long": "regular expression longer than {max_length} characters",
+        "rule_regex_refused": (
+            "regular expression refused ({reason}); backreferences and lookaround are not supported"
+        ),
+        "rule_url_prefix_invalid": "URL prefix {prefix!r}: {reason}",
+        "rule_domain_invalid": "domain {pattern!r}: {reason}",
+        "rule_unknown_action": "unknown action {action!r}; actions are {actions}",
+        "rule_unknown_match_kind": "unknown match {match!r}",
+        "rule_passthrough_url": (
+            "pass-through needs a category or domain match: a URL is only seen after decryption"
+        ),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +79,12 @@ class Requester:
 def compile_regex(pattern: str) -> Any:
     """RE2 runs in time linear in the URL; what RE2 cannot run (backreferences, lookaround) is refused."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise RuleError(f"regular expression longer than {MAX_PATTERN_LENGTH} characters")
+        raise RuleError("rule_regex_too_long", max_length=MAX_PATTERN_LENGTH)
     try:
         return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise RuleError(
-            f"regular expression refused ({reason}); backreferences and lookaround are not supported"
-        ) from None
+        raise RuleError("rule_regex_refused", reason=reason) from None
 
 
 def normalize_url_prefix(prefix: str) -> str:
@@ -81,7 +94,7 @@ def normalize_url_prefix(prefix: str) -> str:
     try:
         return normalize_host(host) + slash + path
     except InvalidHost as exc:
-        raise RuleError(f"URL prefix {prefix!r}: {exc}") from None
+        raise RuleError("rule_url_prefix_invalid", prefix=prefix, reason=exc) from None
 
 
 @dataclass(frozen=True)
@@ -102,23 +115,21 @@ class Rule:
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise RuleError(f"unknown action {self.action!r}; actions are {', '.join(ACTIONS)}")
+            raise RuleError("rule_unknown_action", action=self.action, actions=", ".join(ACTIONS))
         if self.match == "url_regex":
             object.__setattr__(self, "_regex", compile_regex(self.pattern))
         elif self.match == "domain":
             try:
                 object.__setattr__(self, "pattern", normalize_host(self.pattern.removeprefix("*.")))
             except InvalidHost as exc:
-                raise RuleError(f"domain {self.pattern!r}: {exc}") from None
+                raise RuleError("rule_domain_invalid", pattern=self.pattern, reason=exc) from None
         elif self.match == "url_prefix":
             object.__setattr__(self, "pattern", normalize_url_prefix(self.pattern))
         elif self.match != "category":
-            raise RuleError(f"unknown match {self.match!r}")
+            raise RuleError("rule_unknown_match_kind", match=self.match)
         if self.match == "url_prefix" and self.action == "passthrough":
             # Pass-through is decided before decryption, when only the host is known.
-            raise RuleError(
-                "pass-through needs a category or domain match: a URL is only seen after decryption"
-            )
+            raise RuleError("rule_passthrough_url")
 
     def applies_to(self, who: Requester, now: datetime, holidays: frozenset[date], local: datetime) -> bool:
         if self.expires_at is not None and now >= self.expires_at:

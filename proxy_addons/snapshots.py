@@ -34,6 +34,7 @@ class DirectoryEntry:
 @dataclass(frozen=True)
 class Directory:
     by_username: Mapping[str, DirectoryEntry]
+    by_id: Mapping[int, DirectoryEntry] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, object]]) -> Directory:
@@ -43,11 +44,16 @@ class Directory:
             who = Requester(row["id"], tuple(path), frozenset(roles))  # type: ignore[arg-type, call-overload]
             employee = Employee(row["id"], row["username"], row["org_unit_id"], row["org_code"], who)  # type: ignore[arg-type]
             entries[employee.username] = DirectoryEntry(employee, row["password_hash"], row["active"])  # type: ignore[arg-type]
-        return cls(MappingProxyType(entries))
+        by_id = {entry.employee.id: entry for entry in entries.values()}
+        return cls(MappingProxyType(entries), MappingProxyType(by_id))
 
     @classmethod
     def empty(cls) -> Directory:
         return cls(MappingProxyType({}))
+
+    def active(self, employee_id: int) -> Employee | None:
+        entry = self.by_id.get(employee_id)
+        return entry.employee if entry and entry.active else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ import csv
 import dataclasses
 import getpass
 import json
+import os
+import shlex
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,6 +22,9 @@ from smedi.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     import asyncpg
+
+    from smedi.gateway_rules import Command as GatewayCommand
+    from smedi.gateway_rules import Family
 
 Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -399,6 +404,164 @@ async def cmd_ca_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+NETFILTER_PACKAGES = {"nft": "nftables", "iptables": "iptables", "ip6tables": "iptables"}  # Debian names
+
+
+class NetfilterFailed(Exception):
+    """A firewall tool is missing or refused a command: printed, exit 1."""
+
+
+async def _netfilter(argv: tuple[str, ...], stdin: str = "", check: bool = False) -> bool:
+    """Run one nft/iptables command; True when it succeeded. A check's failure is an answer, not an error."""
+    pipe = asyncio.subprocess.PIPE
+    try:
+        proc = await asyncio.create_subprocess_exec(*argv, stdin=pipe, stdout=pipe, stderr=pipe)
+    except FileNotFoundError:
+        package = NETFILTER_PACKAGES.get(argv[0], argv[0])
+        raise NetfilterFailed(
+            f"{argv[0]} is not installed (or not on PATH): install it with 'apt-get install {package}', "
+            "or run bin/ensure-netfilter as root"
+        ) from None
+    out, err = await proc.communicate(stdin.encode())
+    if proc.returncode != 0 and not check:
+        detail = (err or out).decode(errors="replace").strip()
+        hint = "; changing firewall rules needs root" if os.geteuid() != 0 else ""
+        raise NetfilterFailed(f"'{shlex.join(argv)}' failed (exit {proc.returncode}){hint}: {detail}")
+    return proc.returncode == 0
+
+
+async def _run_iptables(commands: list[GatewayCommand]) -> None:
+    """Run the commands one by one, each after its check; stop at the first failure."""
+    for command in commands:
+        if command.unless and await _netfilter(command.unless, check=True):
+            continue
+        if command.only_if and not await _netfilter(command.only_if, check=True):
+            continue
+        await _netfilter(command.argv)
+
+
+def _gateway_notes(settings: Settings, interface: str, applying: bool) -> list[str]:
+    """Warnings about settings that would make the rules useless; S'MEDI changes none of them."""
+    notes = []
+    listen = settings.transparent_listen
+    if listen is not None and listen.host in ("127.0.0.1", "::1", "localhost"):
+        notes.append(
+            f"SMEDI_TRANSPARENT_LISTEN={listen} is loopback only: redirected connections arrive on "
+            f"{interface}'s address, so the proxy must listen there or on 0.0.0.0:{listen.port}"
+        )
+    try:
+        forwarding = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() if applying else ""
+    except OSError:
+        forwarding = ""
+    if forwarding == "0":
+        notes.append(
+            "net.ipv4.ip_forward is 0: web traffic reaches the proxy, but nothing else from the employees "
+            "is forwarded (sysctl -w net.ipv4.ip_forward=1; see the comments in the printed rules)"
+        )
+    return notes
+
+
+async def cmd_gateway_rules(args: argparse.Namespace, settings: Settings) -> int:
+    from smedi import gateway_rules as gw
+
+    tool: Family = "iptables" if args.iptables else "nft"
+    interface = args.interface or settings.gateway_interface
+    if interface:
+        try:
+            gw.validate_interface(interface)
+        except gw.InvalidInterface as exc:
+            raise UsageError(str(exc)) from None
+    if args.remove:  # needs neither the interface nor the port: it deletes whatever apply added
+        removal = gw.nft_removal() if tool == "nft" else gw.iptables_removal()
+        return await _apply_netfilter(tool, removal, f"removed with {tool}: {gw.removal_summary(tool)}")
+    if settings.transparent_listen is None:
+        raise UsageError(
+            "SMEDI_TRANSPARENT_LISTEN is not set: the rules redirect web traffic to the transparent "
+            "proxy, so set it as the proxy runs with it, e.g. SMEDI_TRANSPARENT_LISTEN=0.0.0.0:8081"
+        )
+    if not interface:
+        raise UsageError(
+            "which interface do the employees' devices reach this gateway on? "
+            "Give --interface IF (e.g. eth1) or set SMEDI_GATEWAY_INTERFACE"
+        )
+    rules = gw.GatewayRules(interface, settings.transparent_listen.port, args.drop_doh)
+    for note in _gateway_notes(settings, interface, applying=args.apply):
+        print(f"smedi gateway rules: note: {note}", file=sys.stderr)
+    if not args.apply:
+        sys.stdout.write(gw.nft_ruleset(rules) if tool == "nft" else gw.iptables_script(rules))
+        return 0
+    ruleset = gw.nft_ruleset(rules) if tool == "nft" else gw.iptables_apply(rules)
+    return await _apply_netfilter(tool, ruleset, f"applied with {tool}: {rules.summary()}")
+
+
+async def _apply_netfilter(tool: str, what: str | list[GatewayCommand], done: str) -> int:
+    """Hand an nft text to `nft -f -`, or run iptables commands; say what was done, or what failed."""
+    try:
+        if isinstance(what, str):
+            await _netfilter(("nft", "-f", "-"), stdin=what)  # one transaction: all or nothing
+        else:
+            await _run_iptables(what)
+    except NetfilterFailed as exc:
+        print(f"smedi gateway rules: {exc}", file=sys.stderr)
+        if tool == "iptables":
+            print(
+                "smedi gateway rules: the iptables rules may be partly changed; fix the cause and run "
+                "the same command again (or remove them with --iptables --remove)",
+                file=sys.stderr,
+            )
+        return 1
+    print(done)
+    return 0
+
+
+async def cmd_gateway_bind(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import clients
+
+    async with _database(settings) as conn:
+        address = await clients.bind(conn, args.ip, args.username, args.note, _actor())
+    print(f"{address} bound to {args.username.strip().lower()}; running proxies apply it within seconds")
+    return 0
+
+
+async def cmd_gateway_unbind(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import clients
+
+    async with _database(settings) as conn:
+        address = await clients.unbind(conn, args.ip, _actor())
+    print(f"{address}: binding removed")
+    return 0
+
+
+async def cmd_gateway_clients(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import clients
+
+    async with _database(settings) as conn:
+        rows = await clients.clients(conn)
+    times = ("since", "last_seen", "expires_at")
+    if args.format == "json":
+        found = [
+            {"address": str(r["client_ip"]), "kind": r["kind"], "username": r["username"],
+             "full_name": r["full_name"], **{t: r[t].isoformat() if r[t] else None for t in times},
+             "note": r["note"], "created_by": r["created_by"] or None}
+            for r in rows
+        ]  # fmt: skip
+        print(json.dumps({"timezone": settings.tz.key, "clients": found}, indent=2))
+        return 0
+    columns = ["address", "kind", "username", *times, "note"]
+    table = [
+        [str(r["client_ip"]), r["kind"], r["username"],
+         *(f"{r[t].astimezone(settings.tz):%Y-%m-%d %H:%M}" if r[t] else "-" for t in times), r["note"]]
+        for r in rows
+    ]  # fmt: skip
+    widths = [max([len(c), *(len(row[i]) for row in table)]) for i, c in enumerate(columns)]
+    print(f"Leases and bindings ({settings.tz.key})")
+    for row in [columns, *table]:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print("(no leases or bindings)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smedi",
@@ -507,18 +670,59 @@ def build_parser() -> argparse.ArgumentParser:
     ca = sub.add_parser("ca", help="the organisation's CA").add_subparsers(dest="ca_command", required=True)
     p = command("export", cmd_ca_export, "print the CA certificate (PEM; --der for Windows/Android)", ca)
     p.add_argument("--der", action="store_true", help="DER (binary) instead of PEM")
+
+    # One group for the transparent gateway; each subcommand is one `command(..., gateway)` line.
+    gateway = sub.add_parser("gateway", help="the transparent gateway on Linux").add_subparsers(
+        dest="gateway_command", required=True
+    )
+    p = command(
+        "rules",
+        cmd_gateway_rules,
+        "print the firewall rules that send employees' web traffic to the transparent proxy "
+        "(SMEDI_TRANSPARENT_LISTEN); --apply applies them, --remove removes them",
+        gateway,
+    )
+    p.add_argument(
+        "--interface", metavar="IF", help="employees' interface (default: SMEDI_GATEWAY_INTERFACE)"
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--nft", action="store_true", help="nftables, table inet smedi (the default)")
+    which.add_argument("--iptables", action="store_true", help="iptables and ip6tables, SMEDI_* chains")
+    p.add_argument(
+        "--drop-doh",
+        action="store_true",
+        help="also drop DNS over HTTPS/TLS (TCP/UDP 443 and 853) to well-known public resolvers",
+    )
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--apply", action="store_true", help="apply them (as root); applying again replaces")
+    action.add_argument("--remove", action="store_true", help="remove what --apply added")
+    # client addresses: who is behind an IP address in transparent mode
+    p = command(
+        "bind", cmd_gateway_bind, "bind an IP address to an employee or service account (servers, printers, "
+        "kiosks); it wins over captive-portal sign-ins from that address", gateway
+    )  # fmt: skip
+    p.add_argument("ip", metavar="IP", help="one IPv4 or IPv6 address")
+    p.add_argument("username", metavar="USERNAME")
+    p.add_argument("--note", default="", metavar="TEXT", help="what the device is, for the other admins")
+    p = command("unbind", cmd_gateway_unbind, "remove the binding of an IP address", gateway)
+    p.add_argument("ip", metavar="IP")
+    p = command(
+        "clients", cmd_gateway_clients, "captive-portal leases and static bindings, by address", gateway
+    )
+    p.add_argument("--format", choices=["table", "json"], default="table")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     from admin.category_lists import ListError
+    from admin.clients import ClientError
     from admin.directory import DirectoryError
     from proxy_addons.rules import RuleError
     from smedi.db import DatabaseUnavailable
     from smedi.logs import configure_logging
 
     # Refusals the stores explain to a person (unknown OPD, invalid rule, ...): said plainly, exit 2.
-    refused = (UsageError, DirectoryError, ListError, RuleError)
+    refused = (UsageError, DirectoryError, ListError, RuleError, ClientError)
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -11,6 +11,7 @@ from mitmproxy.options import Options
 
 from accounting.writer import UsageWriter
 from certs.authority import build_upstream_bundle, ensure_ca
+from proxy_addons.addresses import Addresses
 from proxy_addons.chain import addons
 from proxy_addons.live import LiveState
 from smedi.db import create_pool
@@ -40,11 +41,13 @@ async def run_proxy(settings: Settings) -> None:
     pool = await create_pool(settings.database_url, max_size=4)
     state = LiveState(pool, settings.database_url, settings.tz)
     writer = UsageWriter(pool)
+    addresses = Addresses(state, pool, settings.lease_idle)
     try:
         await state.start()  # before the listeners open: no flow meets an empty policy
         writer_task = asyncio.create_task(writer.run())
+        upkeep_task = asyncio.create_task(addresses.run())
         master = Master(Options())
-        master.addons.add(*addons(state, writer, settings.portal_url))
+        master.addons.add(*addons(state, addresses, writer, settings.portal_url))
         master.options.update(**proxy_options(settings))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -55,6 +58,7 @@ async def run_proxy(settings: Settings) -> None:
         try:
             await master.run()
         finally:
+            upkeep_task.cancel()
             await writer.close(writer_task)
             log.info("proxy_stopped", unwritten=writer.pending(), dropped=writer.dropped)
     finally:

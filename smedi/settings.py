@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,6 +37,9 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)  # never printed with the settings
     tz: ZoneInfo = ZoneInfo("Asia/Jakarta")  # noqa: RUF009  ZoneInfo instances are cached and immutable
     upstream_ca: tuple[Path, ...] = ()
+    lease_idle: timedelta = timedelta(minutes=30)  # a captive-portal lease ends after this without traffic
+    lease_max: timedelta = timedelta(hours=10)  # and at the latest this long after sign-in
+    gateway_interface: str = ""  # the employees' interface, for `smedi gateway rules`
 
     @property
     def certs_dir(self) -> Path:
@@ -85,6 +90,18 @@ def _timezone(name: str, value: str) -> ZoneInfo:
         ) from None
 
 
+DURATION = re.compile(r"(\d+)\s*([smhd])")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(name: str, value: str) -> timedelta:
+    """`90s`, `30m`, `10h`, `1d`: a positive duration."""
+    match = DURATION.fullmatch(value.strip().lower())
+    if match is None or int(match[1]) == 0:
+        raise SettingsError(f"{name}: expected a duration such as 45s, 30m, 10h or 1d, got {value!r}")
+    return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2]])
+
+
 def _ca_files(name: str, value: str) -> tuple[Path, ...]:
     paths = tuple(Path(p) for p in value.replace(",", os.pathsep).split(os.pathsep) if p.strip())
     for path in paths:
@@ -105,6 +122,9 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SMEDI_ADMIN_PASSWORD": ("admin_password", lambda _n, v: v),
     "SMEDI_TZ": ("tz", _timezone),
     "SMEDI_UPSTREAM_CA": ("upstream_ca", _ca_files),
+    "SMEDI_LEASE_IDLE": ("lease_idle", _duration),
+    "SMEDI_LEASE_MAX": ("lease_max", _duration),
+    "SMEDI_GATEWAY_INTERFACE": ("gateway_interface", lambda _n, v: v.strip()),
 }
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from yarl import URL
 
-from admin import audit, sessions
+from admin import audit, clients, sessions
 from admin.i18n import LANG_COOKIE, LANGUAGES
-from admin.keys import DB, THROTTLE, USER
+from admin.keys import DB, SETTINGS, THROTTLE, USER
 from admin.pages import page, render_page
 from admin.security import SESSION_COOKIE
 from proxy_addons.credentials import DUMMY_HASH, verify_password
@@ -26,16 +27,26 @@ def _safe_next(value: str) -> str:
     return "/"
 
 
+def _captive_next(value: str) -> str | None:
+    """Where a device was going when the gateway sent it to sign in: shown as a link, never redirected to."""
+    url = URL(value) if value.isprintable() and len(value) <= 2000 else None
+    return value if url is not None and url.scheme in ("http", "https") and url.host else None
+
+
+def _next(value: str) -> str:
+    return _captive_next(value) or _safe_next(value)
+
+
 @page("auth/login.html")
 async def login_form(request: web.Request) -> dict[str, object]:
-    return {"next": _safe_next(request.query.get("next", "/")), "error": None, "username": ""}
+    return {"next": _next(request.query.get("next", "/")), "error": None, "username": ""}
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
-    next_url = _safe_next(str(form.get("next", "/")))
+    next_url = _next(str(form.get("next", "/")))
     address = request.remote or ""
     db, throttle = request.app[DB], request.app[THROTTLE]
 
@@ -58,7 +69,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         await sessions.delete(db, previous)
     token = await sessions.create(db, row["id"], address or None, request.headers.get("User-Agent", ""))
     await audit.record(db, username, "login_succeeded", username, client_ip=address or None)
-    response = web.HTTPSeeOther(next_url)
+    settings = request.app[SETTINGS]
+    if clients.leasable(address):  # the gateway now knows who is behind this device's address
+        async with db.acquire() as conn:
+            await clients.start_lease(conn, address, row["id"], username, settings.lease_max)
+    if _captive_next(next_url):
+        lease = await clients.lease_of(db, address) if clients.leasable(address) else None
+        context = {
+            "continue_url": next_url,
+            "lease": lease,
+            "idle_minutes": max(1, round(settings.lease_idle.total_seconds() / 60)),
+        }
+        response: web.StreamResponse = render_page("auth/connected.html", request, context)
+    else:
+        response = web.HTTPSeeOther(next_url)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -68,14 +92,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         secure=request.secure,
         max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
     )
-    raise response
+    if isinstance(response, web.HTTPException):
+        raise response
+    return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     user = request[USER]
-    await sessions.delete(request.app[DB], request.cookies.get(SESSION_COOKIE, ""))
+    db = request.app[DB]
+    await sessions.delete(db, request.cookies.get(SESSION_COOKIE, ""))
     if user is not None:
-        await audit.record(request.app[DB], user.username, "logout", user.username, client_ip=request.remote)
+        await audit.record(db, user.username, "logout", user.username, client_ip=request.remote)
+        if clients.leasable(request.remote):  # the device goes back to the captive portal
+            async with db.acquire() as conn:
+                await clients.end_lease(conn, request.remote or "", user.id, user.username)
     response = web.HTTPSeeOther("/masuk")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -19,7 +19,8 @@ async def new_form(request: web.Request) -> dict[str, object]:
         if reference
         else None
     )
-    return {"reference": reference[:16], "event": event, "error": None if event else "reference_unknown",
+    unknown = None if event else exceptions.ExceptionError("exc_reference_unknown")
+    return {"reference": reference[:16], "event": event, "error": unknown,
             "reason": ""}  # fmt: skip
 
 
@@ -32,7 +33,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
             await exceptions.submit(conn, user.id, user.username, reference, reason, request.remote)
         except exceptions.ExceptionError as exc:
             event = await exceptions.refused_event(conn, user.id, reference)
-            context = {"reference": reference, "event": event, "error": str(exc), "reason": reason}
+            context = {"reference": reference, "event": event, "error": exc, "reason": reason}
             return render_page("exceptions/new.html", request, context, status=400)
     raise web.HTTPSeeOther("/pengecualian/saya")
 
@@ -55,14 +56,18 @@ async def decide(request: web.Request) -> web.StreamResponse:
         try:
             request_id = whole_number(form, "id")
             if request_id is None:
-                raise exceptions.ExceptionError("not_pending")
+                raise exceptions.ExceptionError("exc_not_pending")
             if form.get("verdict") == "approve":
                 await exceptions.approve(conn, request_id, actor, str(form.get("duration", "")),
                                          str(form.get("scope", "")), str(form.get("note", "")))  # fmt: skip
             else:
                 await exceptions.refuse(conn, request_id, actor, str(form.get("note", "")))
         except (exceptions.ExceptionError, FormError) as exc:
-            error = str(exc) if isinstance(exc, exceptions.ExceptionError) else "not_pending"
+            error = (
+                exc
+                if isinstance(exc, exceptions.ExceptionError)
+                else exceptions.ExceptionError("exc_not_pending")
+            )
             context = {"requests": await exceptions.for_review(request.app[DB]),
                        "durations": list(exceptions.DURATIONS), "error": error}  # fmt: skip
             return render_page("exceptions/review.html", request, context, status=400)

@@ -51,7 +51,7 @@ async def render(request: web.Request, *, status: int = 200, **extra: object) ->
         try:
             found = await search(request.app[DB], query)
         except ListError as exc:
-            error, status = str(exc), 400
+            error, status = exc, 400
     context = {
         "categories": await summaries(request.app[DB]),
         "formats": UPLOAD_FORMATS,
@@ -78,7 +78,7 @@ async def upload_list(request: web.Request) -> web.Response:
     try:
         slug, fmt = text(form, "category", 64), text(form, "format", 16) or "auto"
         if not isinstance(upload, web.FileField):
-            raise FormError("list_file: choose a list file to upload")
+            raise FormError("form_list_file")
         name = upload_name(upload.filename)
         async with request.app[DB].acquire() as conn:
             await check_category(conn, slug)  # before parsing a 50 MB file, not after
@@ -86,7 +86,7 @@ async def upload_list(request: web.Request) -> web.Response:
         async with request.app[DB].acquire() as conn:
             imported = await import_list(conn, slug, parsed, name, current_user(request).username)
     except (FormError, ListFormatError, ListError) as exc:
-        return await render(request, status=400, error=str(exc), kept=True)
+        return await render(request, status=400, error=exc, kept=True)
     result = {"category": slug, "source": name, "list": parsed, "imported": imported}
     return await render(request, result=result)
 
@@ -98,7 +98,7 @@ async def roll_back_list(request: web.Request) -> web.StreamResponse:
         async with request.app[DB].acquire() as conn:
             await roll_back(conn, slug, current_user(request).username)
     except (FormError, ListError) as exc:
-        return await render(request, status=400, error=str(exc), kept=True)
+        return await render(request, status=400, error=exc, kept=True)
     raise web.HTTPSeeOther(PAGE)
 
 
@@ -109,5 +109,5 @@ async def set_category_action(request: web.Request) -> web.StreamResponse:
         async with request.app[DB].acquire() as conn:
             await set_default_action(conn, slug, action, current_user(request).username)
     except (FormError, CategoryError) as exc:
-        return await render(request, status=400, error=str(exc))
+        return await render(request, status=400, error=exc)
     raise web.HTTPSeeOther(f"{PAGE}#category-{slug}")

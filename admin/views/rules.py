@@ -28,6 +28,7 @@ from admin.policy_rules import (
 from admin.schedules import MAX_NAME_LENGTH, list_schedules
 from admin.security import current_user
 from proxy_addons.rules import ACTIONS, MAX_PATTERN_LENGTH, RuleError
+from smedi.refusals import Refusal
 
 PAGE = "/kebijakan/aturan"
 MAX_NOTE_LENGTH = 500
@@ -39,7 +40,11 @@ EMPTY_FORM: Mapping[str, str] = {
 
 
 async def render(
-    request: web.Request, *, status: int = 200, form: Mapping[str, str] = EMPTY_FORM, error: str | None = None
+    request: web.Request,
+    *,
+    status: int = 200,
+    form: Mapping[str, str] = EMPTY_FORM,
+    error: Refusal | None = None,
 ) -> web.Response:
     db = request.app[DB]
     rules, categories = await list_rules(db), await summaries(db)
@@ -90,14 +95,14 @@ async def add_rule_form(request: web.Request) -> web.StreamResponse:
             key: value[:MAX_TYPED_LENGTH] if isinstance(value := form.get(key, ""), str) else ""
             for key in EMPTY_FORM
         }
-        return await render(request, status=400, form=typed, error=str(exc))
+        return await render(request, status=400, form=typed, error=exc)
     raise web.HTTPSeeOther(PAGE)
 
 
 def rule_id(form: Mapping[str, object]) -> int:
     found = whole_number(form, "id")
     if found is None:
-        raise FormError("id: which rule?")
+        raise FormError("form_which_rule")
     return found
 
 
@@ -112,7 +117,7 @@ async def _change_rule(request: web.Request, change: ChangeRule, anchor: bool = 
         async with request.app[DB].acquire() as conn:
             await change(conn, chosen, form, current_user(request).username)
     except (FormError, RuleError) as exc:
-        return await render(request, status=400, error=str(exc))
+        return await render(request, status=400, error=exc)
     raise web.HTTPSeeOther(f"{PAGE}#rule-{chosen}" if anchor else PAGE)  # a moved rule stays in view
 
 

@@ -1,4 +1,4 @@
--- Schedules (weekly windows) and public holidays: list, add, remove.
+-- Schedules (weekly windows) and public holidays: list, add, change, delete; add and remove holidays.
 
 -- name: schedule_list
 -- Every schedule. No parameters.
@@ -30,3 +30,28 @@ INSERT INTO holidays (day, name) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING RE
 -- name: holiday_delete
 -- Removes a public holiday. $1 day. Returns its name; no row when that day is not a holiday.
 DELETE FROM holidays WHERE day = $1 RETURNING name;
+
+-- name: schedule_for_update
+-- One schedule, locked until the transaction ends: a rule added meanwhile waits (its foreign key), and two
+-- changes at once do not both read the old windows. $1 id. Returns name, except_holidays; no row when unknown.
+SELECT name, except_holidays FROM schedules WHERE id = $1 FOR UPDATE;
+
+-- name: schedule_windows_of
+-- One schedule's windows in week order. $1 schedule id.
+SELECT weekday, starts, ends FROM schedule_windows WHERE schedule_id = $1 ORDER BY weekday, starts;
+
+-- name: schedule_set_except_holidays
+-- Whether a schedule is off on public holidays. $1 id, $2 except holidays.
+UPDATE schedules SET except_holidays = $2 WHERE id = $1;
+
+-- name: schedule_windows_delete
+-- Removes every window of a schedule (its new windows follow in the same transaction). $1 schedule id.
+DELETE FROM schedule_windows WHERE schedule_id = $1;
+
+-- name: schedule_rules
+-- The rules that use a schedule, by id (the number the rules list, the CLI and block pages show). $1 id.
+SELECT id FROM rules WHERE schedule_id = $1 ORDER BY id;
+
+-- name: schedule_delete
+-- Removes a schedule; its windows go with it (ON DELETE CASCADE), a rule using it refuses (RESTRICT). $1 id.
+DELETE FROM schedules WHERE id = $1;

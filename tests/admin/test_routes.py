@@ -26,9 +26,12 @@ ALLOWED_OUTCOME = {
     **dict.fromkeys(
         ["policy_list_upload", "policy_list_rollback", "policy_category_action", "policy_rule_add",
          "policy_rule_enabled", "policy_rule_move", "policy_rule_delete", "policy_schedule_add",
-         "policy_holiday_add", "policy_holiday_remove"],
+         "policy_holiday_add", "policy_holiday_remove", "policy_schedule_change", "policy_schedule_delete"],
         400,
     ),
+    # devices and addresses: a form without an address is refused (400).
+    "network_address_bind": 400,
+    "network_address_unbind": 400,
     # exception requests: a form without a known reference or request is refused (400).
     "exception_submit": 400,
     "exception_decide": 400,
@@ -63,7 +66,10 @@ def test_every_route_has_a_role_rule_and_every_rule_a_route(app: web.Application
 def test_only_the_reviewed_routes_are_public() -> None:
     """Who may open what is a reviewed decision: a new route, or a loosened rule, changes this test too."""
     public = {name for name, roles in ROUTE_ROLES.items() if roles is PUBLIC}
-    assert public == {"home", "login_form", "login", "logout", "language", "static", "ca", "ca_pem", "ca_der"}
+    assert public == {
+        "home", "login_form", "login", "logout", "language", "static", "ca", "ca_pem", "ca_der",
+        "pac", "wpad",  # proxy auto-configuration: devices fetch it before anyone signs in
+    }  # fmt: skip
     assert {name: set(roles) for name, roles in ROUTE_ROLES.items() if roles is not PUBLIC} == {
         "usage": {"admin"},
         "api_usage": {"admin"},
@@ -82,6 +88,12 @@ def test_only_the_reviewed_routes_are_public() -> None:
         "policy_schedule_add": {"admin"},
         "policy_holiday_add": {"admin"},
         "policy_holiday_remove": {"admin"},
+        "policy_schedule_change": {"admin"},
+        "policy_schedule_delete": {"admin"},
+        # devices and addresses
+        "network_addresses": {"admin"},
+        "network_address_bind": {"admin"},
+        "network_address_unbind": {"admin"},
         # exception requests
         "exception_new": set(USERS_ROLES),
         "exception_submit": set(USERS_ROLES),

@@ -71,6 +71,11 @@ POST_EFFECTS = {
     ),
     "policy_holiday_add": ({"day": "2025-08-17", "holiday_name": "Kemerdekaan"}, "admin", _policy_changed),
     "policy_holiday_remove": ({"day": "2025-08-17"}, "admin", _policy_changed),
+    "policy_schedule_change": ({"id": "1", "starts_1": "09:00", "ends_1": "10:00"}, "admin", _policy_changed),
+    "policy_schedule_delete": ({"id": "1"}, "admin", _policy_changed),
+    # devices and addresses
+    "network_address_bind": ({"address": "10.0.0.9", "username": "admin"}, "admin", _policy_changed),
+    "network_address_unbind": ({"address": "10.0.0.9"}, "admin", _policy_changed),
     # exception requests
     "exception_submit": ({"ref": "A1B2C3D4", "reason": "perlu"}, "pegawai", _exception_changed),
     "exception_decide": ({"id": "1", "verdict": "refuse"}, "admin", _exception_changed),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,13 +108,13 @@ def origin_app(origin: Origin) -> web.Application:
 
 
 async def start_origin(
-    origin: Origin, ssl_context: ssl.SSLContext | None = None
+    origin: Origin, ssl_context: ssl.SSLContext | None = None, sock: socket.socket | None = None
 ) -> tuple[web.AppRunner, asyncio.Server]:
+    """Serve on 127.0.0.1 (a free port), or on `sock`, a listening socket made elsewhere (a namespace)."""
     runner = web.AppRunner(origin_app(origin), access_log=None)
     await runner.setup()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: _Counting(origin, runner.server()), "127.0.0.1", 0, ssl=ssl_context
-    )
+    where = {"sock": sock} if sock is not None else {"host": "127.0.0.1", "port": 0}
+    server = await loop.create_server(lambda: _Counting(origin, runner.server()), ssl=ssl_context, **where)
     origin.port = server.sockets[0].getsockname()[1]
     return runner, server

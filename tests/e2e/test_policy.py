@@ -92,7 +92,7 @@ async def test_a_url_rule_applies_after_decryption_in_its_schedule(gateway: Gate
 
 
 async def test_live_reload_while_requests_flow_fails_no_request(gateway: Gateway, tmp_path: Path) -> None:
-    """Rule changes and a two-million-domain list import (the index rebuilt and swapped) while requests flow."""
+    """Rule changes and a two-million-domain list import (index rebuilt, swapped) while requests flow."""
     big = tmp_path / "big.txt"
     big.write_text("".join(f"situs-{i}.example\n" for i in range(2_000_000)) + "judi.test\n")
     url = f"http://news.test:{gateway.http.port}/"

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import base64
 import ssl
-from types import SimpleNamespace
+from datetime import timedelta
+from types import MappingProxyType, SimpleNamespace
 
 import pytest
 from mitmproxy import connection
+from mitmproxy.addons import proxyserver
 from mitmproxy.proxy import context, server_hooks
+from mitmproxy.proxy.mode_specs import ProxyMode
 from mitmproxy.test import taddons, tflow
 from mitmproxy.tls import ClientHello, ClientHelloData
 
 from accounting.writer import UsageWriter
 from proxy_addons.accounting import Accounting
+from proxy_addons.addresses import Addresses, ClientMap, Holder
 from proxy_addons.credentials import hash_password
 from proxy_addons.identity import Identity
 from proxy_addons.policy import Policy
+from proxy_addons.rules import Rule
 from proxy_addons.snapshots import Directory, PolicySnapshot
 
 PASSWORD = "rahasia123"
@@ -37,7 +42,13 @@ def state(*blocked: str) -> SimpleNamespace:
             }
         ]
     )
-    return SimpleNamespace(directory=directory, policy=PolicySnapshot(frozenset(blocked)))
+    return SimpleNamespace(
+        directory=directory, policy=PolicySnapshot(frozenset(blocked)), clients=ClientMap()
+    )
+
+
+def addresses(live: SimpleNamespace, clock: float = 1_000_000.0) -> Addresses:
+    return Addresses(live, pool=None, idle=timedelta(minutes=30), clock=lambda: clock)  # type: ignore[arg-type]
 
 
 def client_hello_bytes(sni: str) -> bytes:
@@ -54,7 +65,8 @@ def auth_header(password: str = PASSWORD) -> str:
 
 
 async def test_identity_refuses_without_credentials_and_strips_the_header_with_them() -> None:
-    identity = Identity(state())  # type: ignore[arg-type]
+    live = state()
+    identity = Identity(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(identity):
         anonymous = tflow.tflow()
         await identity.requestheaders(anonymous)
@@ -75,7 +87,8 @@ async def test_identity_refuses_without_credentials_and_strips_the_header_with_t
 
 
 async def test_an_authenticated_connect_covers_the_requests_inside_its_tunnel() -> None:
-    identity = Identity(state())  # type: ignore[arg-type]
+    live = state()
+    identity = Identity(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(identity):
         connect = tflow.tflow()
         connect.request.method = "CONNECT"
@@ -91,7 +104,8 @@ async def test_an_authenticated_connect_covers_the_requests_inside_its_tunnel() 
 
 
 def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
-    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    live = state("judi.test")
+    policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
         for host in ("judi.test", "WWW.Judi.Test.", "a.b.judi.test"):
             f = tflow.tflow()
@@ -107,7 +121,8 @@ def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
 
 
 def test_block_page_escapes_hostile_urls() -> None:
-    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    live = state("judi.test")
+    policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
         f = tflow.tflow()
         f.request.host = "judi.test"
@@ -118,7 +133,8 @@ def test_block_page_escapes_hostile_urls() -> None:
 
 
 def test_an_invalid_host_is_refused_with_400() -> None:
-    policy = Policy(state(), "http://portal.test")  # type: ignore[arg-type]
+    live = state()
+    policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
         f = tflow.tflow()
         f.request.host = "bad..host"
@@ -127,7 +143,8 @@ def test_an_invalid_host_is_refused_with_400() -> None:
 
 
 def test_a_blocked_sni_is_never_connected() -> None:
-    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    live = state("judi.test")
+    policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy) as tctx:
         client = connection.Client(
             peername=("198.18.1.2", 50000), sockname=("198.18.1.1", 8080), timestamp_start=0
@@ -148,7 +165,7 @@ def test_a_blocked_sni_is_never_connected() -> None:
 
 def test_accounting_records_each_finished_flow_once() -> None:
     writer = UsageWriter(pool=None)  # type: ignore[arg-type]  # submit() never touches the pool
-    accounting = Accounting(writer)
+    accounting = Accounting(writer, proxyserver.Proxyserver(), {})
     with taddons.context(accounting):
         f = tflow.tflow(resp=True)
         f.request.content = b"12345"
@@ -163,7 +180,8 @@ def test_accounting_records_each_finished_flow_once() -> None:
 
 
 def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
-    policy = Policy(state("judi.test"), "http://portal.test")  # type: ignore[arg-type]
+    live = state("judi.test")
+    policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
         f = tflow.tflow()
         f.request.host, f.request.path = "judi.test", "/meja?x=1"
@@ -177,3 +195,93 @@ def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
         page = english.response.content.decode()
         assert "Access to this site is blocked" in page and "Request an exception" in page
         assert "/meja?x=1</code>" in page  # the address is shown without our parameter
+
+
+def transparent_flow(
+    host: str, path: str = "/", scheme: str = "http", peer: str = "198.18.1.2"
+) -> tflow.HTTPFlow:
+    f = tflow.tflow()
+    f.client_conn.proxy_mode = ProxyMode.parse("transparent")
+    f.client_conn.peername = (peer, 40000)
+    f.request.scheme, f.request.host, f.request.path = scheme, host, path
+    f.request.headers["Host"] = host
+    return f
+
+
+NOW = 1_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("holder", "signed_in"),
+    [
+        (None, False),
+        (Holder(7, lease=True, expires_at=NOW + 60, last_seen=NOW - 10), True),
+        (Holder(7, lease=True, expires_at=NOW - 1, last_seen=NOW - 10), False),  # past its lifetime
+        (Holder(7, lease=True, expires_at=NOW + 9999, last_seen=NOW - 1800), False),  # idle 30 minutes
+        (Holder(7, lease=False), True),  # a static binding
+        (Holder(8, lease=False), False),  # bound to someone the directory does not know
+    ],
+)
+async def test_transparent_identity_by_address(holder: Holder | None, signed_in: bool) -> None:
+    live = state()
+    if holder is not None:
+        live.clients = ClientMap(MappingProxyType({"198.18.1.2": holder}))
+    identity = Identity(live, addresses(live, NOW), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(identity):
+        f = transparent_flow("news.test", "/baca?x=1")
+        await identity.requestheaders(f)
+        if signed_in:
+            assert f.response is None and f.metadata["employee"].username == "budi"
+        else:
+            assert f.response.status_code == 302 and "employee" not in f.metadata
+            assert f.response.headers["Location"] == (
+                "http://portal.test/masuk?next=http%3A%2F%2Fnews.test%2Fbaca%3Fx%3D1"
+            )
+        https = transparent_flow("news.test", "/", scheme="https")
+        await identity.requestheaders(https)
+        assert (https.response is None) if signed_in else (https.response.status_code == 511)
+        if not signed_in:
+            assert (
+                b'href="http://portal.test/masuk?next=https%3A%2F%2Fnews.test%2F"' in https.response.content
+            )
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "status", "body"),
+    [
+        ("connectivitycheck.gstatic.com", "/generate_204", 204, b""),
+        ("captive.apple.com", "/hotspot-detect.html", 200, b"Success"),
+        ("www.msftconnecttest.com", "/connecttest.txt", 200, b"Microsoft Connect Test"),
+        ("detectportal.firefox.com", "/success.txt", 200, b"success\n"),
+    ],
+)
+async def test_captive_probes_redirect_before_sign_in_and_pass_after(
+    host: str, path: str, status: int, body: bytes
+) -> None:
+    live = state()
+    identity = Identity(live, addresses(live, NOW), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(identity):
+        before = transparent_flow(host, path)
+        await identity.requestheaders(before)
+        assert before.response.status_code == 302  # the device opens its "sign in to network" window
+        live.clients = ClientMap(MappingProxyType({"198.18.1.2": Holder(7, lease=False)}))
+        after = transparent_flow(host, path)
+        await identity.requestheaders(after)
+        assert after.response.status_code == status and body in after.response.content
+
+
+def test_a_device_nobody_signed_in_on_is_never_passed_through_undecrypted() -> None:
+    live = state()
+    live.policy = PolicySnapshot(frozenset(), rules=(Rule(1, "passthrough", "domain", pattern="bank.test"),))
+    policy = Policy(live, addresses(live, NOW), "http://portal.test")  # type: ignore[arg-type]
+    with taddons.context(policy):
+        for bound, ignored in ((False, False), (True, True)):
+            if bound:
+                live.clients = ClientMap(MappingProxyType({"198.18.1.2": Holder(7, lease=False)}))
+            client = connection.Client(peername=("198.18.1.2", 40000), sockname=("198.18.2.2", 443))
+            client.proxy_mode = ProxyMode.parse("transparent")
+            ctx = context.Context(client, taddons.context().options)
+            data = ClientHelloData(ctx, ClientHello(client_hello_bytes("bank.test")))
+            policy.tls_clienthello(data)
+            assert data.ignore_connection is ignored
+            assert (client.id in policy.passed_through) is ignored

@@ -36,6 +36,9 @@ def test_portal_url_derives_from_the_listen_address() -> None:
         ("SMEDI_TZ", "Mars/Olympus", "SMEDI_TZ: expected an IANA time zone"),
         ("SMEDI_PORTAL_URL", "smedi.local", "SMEDI_PORTAL_URL: expected http(s)://"),
         ("SMEDI_UPSTREAM_CA", "/nonexistent/ca.pem", "SMEDI_UPSTREAM_CA: expected PEM files"),
+        ("SMEDI_LEASE_IDLE", "soon", "SMEDI_LEASE_IDLE: expected a duration such as 45s, 30m"),
+        ("SMEDI_LEASE_MAX", "0h", "SMEDI_LEASE_MAX: expected a duration"),
+        ("SMEDI_LEASE_MAX", "10", "SMEDI_LEASE_MAX: expected a duration"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(name: str, value: str, message: str) -> None:
@@ -71,3 +74,9 @@ def test_a_bad_toml_file_is_refused(tmp_path: Path, content: str, message: str) 
 
 def test_admin_password_is_not_in_the_settings_repr() -> None:
     assert "s3cret" not in repr(load_settings({"SMEDI_ADMIN_PASSWORD": "s3cret-pass"}))
+
+
+def test_lease_durations() -> None:
+    s = load_settings({"SMEDI_LEASE_IDLE": "45s", "SMEDI_LEASE_MAX": " 2D "})
+    assert (s.lease_idle.total_seconds(), s.lease_max.total_seconds()) == (45, 2 * 86400)
+    assert load_settings({}).lease_idle.total_seconds() == 1800

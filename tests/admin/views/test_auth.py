@@ -122,7 +122,6 @@ async def test_signing_in_again_replaces_the_previous_session(
     "next_url",
     [
         "//evil.test",
-        "https://evil.test",
         "/\\evil.test",
         "/\t/evil.test",  # browsers and yarl drop the tab: //evil.test
         "/\n/evil.test",
@@ -137,6 +136,18 @@ async def test_next_never_leaves_the_site(client: TestClient, next_url: str) -> 
     response = await post_login(client, "admin", PASSWORD, next_url)
     assert response.status == 303
     assert response.headers["Location"] == "/"
+
+
+async def test_a_device_sent_by_the_gateway_gets_a_link_never_a_redirect(client: TestClient) -> None:
+    """The captive portal's `next` is the site the device was going to: shown, not followed."""
+    for target in ("https://evil.test/x?a=1", "http://news.test/"):
+        response = await post_login(client, "admin", PASSWORD, target)
+        assert response.status == 200 and "Location" not in response.headers
+        html = await response.text()
+        assert f'href="{target.replace("&", "&amp;")}"' in html and 'rel="noreferrer"' in html
+    for hostile in ("javascript:alert(1)//http://x", "http://", "ftp://news.test/", "http://news.test/\n"):
+        response = await post_login(client, "admin", PASSWORD, hostile)
+        assert response.status == 303 and response.headers["Location"] == "/"
 
 
 async def test_next_leads_back_to_the_page_that_asked_for_sign_in(client: TestClient) -> None:

@@ -197,7 +197,7 @@ async def test_a_binary_file_is_refused_and_the_list_stays(
 @pytest.mark.parametrize(
     ("category", "content", "message"),
     [
-        ("tidak-ada", b"judi-a.test\n", "unknown category 'tidak-ada'"),
+        ("tidak-ada", b"judi-a.test\n", "kategori 'tidak-ada' tidak dikenal"),
         ("judi", b"", "judi.txt is empty"),
         ("judi", b"judi-a.test\ntanpatld\nlainnya\n", "2 of 3 entries (66 %) are not valid in the domains"),
         ("judi", b"# hanya komentar\n", "judi.txt has no entries, only blank lines and comments"),
@@ -216,7 +216,7 @@ async def test_a_refused_upload_says_why(
 async def test_an_upload_without_a_file_is_a_400(admin: tuple[TestClient, str]) -> None:
     client, token = admin
     status, page = await post(client, LISTS, {"csrf_token": token, "category": "judi", "format": "auto"})
-    assert status == 400 and "choose a list file" in page
+    assert status == 400 and "pilih berkas daftar" in page
 
 
 async def test_roll_back_returns_to_the_previous_list(
@@ -240,7 +240,7 @@ async def test_roll_back_without_an_earlier_list_is_a_400(admin: tuple[TestClien
     client, token = admin
     status, page = await post(client, f"{LISTS}/kembalikan", {"csrf_token": token, "category": "judi"})
     assert status == 400
-    assert "has no earlier list to return to" in page
+    assert "tidak punya daftar sebelumnya untuk dikembalikan" in page
     assert 'name="next" value="/kebijakan/daftar"' in page  # the language switch returns to a GET page
 
 
@@ -259,7 +259,7 @@ async def test_search_shows_which_lists_hold_a_domain(admin: tuple[TestClient, s
     assert "Tidak ada daftar aktif yang memuat domain ini." in page
 
     response = await client.get(LISTS, params={"domain": "bukan nama"})
-    assert response.status == 400 and "not a host name" in await response.text()
+    assert response.status == 400 and "bukan nama host" in await response.text()
 
 
 async def test_a_list_larger_than_a_form_may_be_uploaded_but_only_there(
@@ -299,7 +299,7 @@ async def test_an_invalid_expression_is_refused_with_the_reason_and_nothing_save
     status, page = await post(client, RULES, form)
 
     assert status == 400
-    assert "backreferences and lookaround are not supported" in page
+    assert "backreference dan lookaround tidak didukung" in page
     assert 'value="(judi)\\1"' in page  # kept as typed
     assert '<option value="url_regex" selected>' in page and '<option value="role" selected>' in page
     assert '<option value="jam-kerja" selected>' in page and 'name="scope_value" value="employee"' in page
@@ -310,14 +310,14 @@ async def test_an_invalid_expression_is_refused_with_the_reason_and_nothing_save
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"scope": "org", "scope_value": "TIDAK-ADA"}, "does not exist"),
-        ({"match": "category", "value": "tidak-ada"}, "does not exist"),
-        ({"schedule": "tidak-ada"}, "does not exist"),
-        ({"match": "url_prefix", "action": "passthrough"}, "pass-through needs a category or domain match"),
-        ({"position": "0"}, "position: expected a whole number from 1"),
-        ({"position": "99999999999"}, "position: expected a whole number from 1"),
-        ({"value": ""}, "the rule matches nothing"),
-        ({"action": "hapus-semua"}, "unknown action"),
+        ({"scope": "org", "scope_value": "TIDAK-ADA"}, "yang disebut tidak ada"),
+        ({"match": "category", "value": "tidak-ada"}, "yang disebut tidak ada"),
+        ({"schedule": "tidak-ada"}, "yang disebut tidak ada"),
+        ({"match": "url_prefix", "action": "passthrough"}, "teruskan tanpa dekripsi hanya untuk kecocokan"),
+        ({"position": "0"}, "position: harus bilangan bulat dari 1"),
+        ({"position": "99999999999"}, "position: harus bilangan bulat dari 1"),
+        ({"value": ""}, "aturan ini tidak cocok dengan apa pun"),
+        ({"action": "hapus-semua"}, "tindakan 'hapus-semua' tidak dikenal"),
     ],
 )
 async def test_a_refused_rule_says_why(
@@ -373,7 +373,7 @@ async def test_add_disable_enable_and_delete_a_rule(admin: tuple[TestClient, str
         ("admin", "rule_deleted", str(rule_id)),
     ]
     status, page = await post(client, f"{RULES}/hapus", {"csrf_token": token, "id": str(rule_id)})
-    assert status == 400 and f"no rule {rule_id}" in page
+    assert status == 400 and f"tidak ada aturan nomor {rule_id}" in page
 
 
 async def test_a_rule_added_at_a_position_goes_before_the_rules_from_there(
@@ -437,10 +437,10 @@ async def test_move_a_rule_up_and_down(admin: tuple[TestClient, str], db: asyncp
 @pytest.mark.parametrize(
     ("which", "direction", "message"),
     [
-        (0, "up", "is already the first"),
-        (1, "down", "is already the last"),
-        (0, "sideways", "direction: expected up or down"),
-        (None, "up", "no rule 999"),
+        (0, "up", "sudah yang pertama"),
+        (1, "down", "sudah yang terakhir"),
+        (0, "sideways", "arah: harus up atau down"),
+        (None, "up", "tidak ada aturan nomor 999"),
     ],
 )
 async def test_a_move_that_cannot_be_made_is_a_400(
@@ -500,10 +500,10 @@ async def test_change_a_category_default_action(admin: tuple[TestClient, str], d
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"action": "hapus"}, "unknown action 'hapus'"),
-        ({"action": ""}, "unknown action ''"),
-        ({"category": "tidak-ada"}, "unknown category 'tidak-ada'"),
-        ({"action": "x" * 17}, "action: longer than 16 characters"),
+        ({"action": "hapus"}, "tindakan 'hapus' tidak dikenal"),
+        ({"action": ""}, "tindakan '' tidak dikenal"),
+        ({"category": "tidak-ada"}, "kategori 'tidak-ada' tidak dikenal"),
+        ({"action": "x" * 17}, "action: lebih dari 16 karakter"),
     ],
 )
 async def test_a_refused_default_action_is_a_400(
@@ -548,14 +548,14 @@ async def test_add_a_schedule(admin: tuple[TestClient, str], db: asyncpg.Pool) -
     [
         (
             {"starts_2": "13:00", "ends_2": "12:00"},
-            "weekday 2: the window ends (12:00) before it starts (13:00)",
+            "hari ke-2: jendela waktu selesai (12:00) sebelum mulai (13:00)",
         ),
-        ({"starts_3": "08:00"}, "weekday 3: give both the start and the end, or neither"),
-        ({"starts_4": "25:00", "ends_4": "26:00"}, "starts_4: expected a time as HH:MM"),
-        ({"name": "jam-kerja"}, "a schedule named 'jam-kerja' already exists"),
-        ({"name": ""}, "the schedule name needs 1 to 80 characters"),
-        ({"name": "x" * 81}, "name: longer than 80 characters"),
-        ({"starts_1": "", "ends_1": ""}, "a schedule needs at least one window"),
+        ({"starts_3": "08:00"}, "hari ke-3: isi waktu mulai dan selesai, atau kosongkan keduanya"),
+        ({"starts_4": "25:00", "ends_4": "26:00"}, "starts_4: waktu harus berformat JJ:MM"),
+        ({"name": "jam-kerja"}, "jadwal bernama 'jam-kerja' sudah ada"),
+        ({"name": ""}, "nama jadwal harus 1 sampai 80 karakter"),
+        ({"name": "x" * 81}, "name: lebih dari 80 karakter"),
+        ({"starts_1": "", "ends_1": ""}, "jadwal perlu setidaknya satu jendela waktu"),
     ],
 )
 async def test_a_refused_schedule_says_why_and_keeps_the_typed_values(
@@ -589,16 +589,16 @@ async def test_add_and_remove_a_holiday(admin: tuple[TestClient, str], db: async
     assert "Minggu, 2025-08-17" in page and "Hari Kemerdekaan" in page
 
     status, page = await post(client, f"{SCHEDULES}/libur", form)
-    assert status == 400 and "2025-08-17 is already a holiday" in page
+    assert status == 400 and "2025-08-17 sudah menjadi hari libur" in page
     status, page = await post(client, f"{SCHEDULES}/libur", {**form, "day": "17-08-2025"})
-    assert status == 400 and "expected a date as YYYY-MM-DD" in page and 'value="17-08-2025"' in page
+    assert status == 400 and "tanggal harus berformat TTTT-BB-HH" in page and 'value="17-08-2025"' in page
 
     assert (await post(client, f"{SCHEDULES}/libur/hapus", {"csrf_token": token, "day": "2025-08-17"}))[
         0
     ] == 303
     assert await db.fetchval("SELECT count(*) FROM holidays") == 0
     status, page = await post(client, f"{SCHEDULES}/libur/hapus", {"csrf_token": token, "day": "2025-08-17"})
-    assert status == 400 and "2025-08-17 is not a holiday" in page
+    assert status == 400 and "2025-08-17 bukan hari libur" in page
     assert await audit_actions(db) == [
         ("admin", "holiday_added", "2025-08-17"),
         ("admin", "holiday_removed", "2025-08-17"),

@@ -40,6 +40,8 @@ def transparent(client: connection.Client) -> bool:
 
 def device_address(peer: str) -> str:
     """The address leases are keyed by: an IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d."""
+    if ":" not in peer:
+        return peer  # IPv4, as almost every device: no parsing on the request path
     address = ipaddress.ip_address(peer.partition("%")[0])
     mapped = getattr(address, "ipv4_mapped", None)
     return str(mapped or address)
@@ -79,8 +81,7 @@ class Addresses:
     ) -> None:
         self.state = state
         self._pool = pool
-        self._idle = idle.total_seconds()
-        self._idle_delta = idle
+        self._idle_seconds = idle.total_seconds()  # compared on every request
         self._clock = clock
         self._seen: dict[str, float] = {}  # address → last request here, written back by `run`
         self._unwritten: set[str] = set()
@@ -94,7 +95,7 @@ class Addresses:
         if holder.lease:
             now = self._clock()
             last = max(holder.last_seen, self._seen.get(address, 0.0))
-            if now >= holder.expires_at or now - last >= self._idle:
+            if now >= holder.expires_at or now - last >= self._idle_seconds:
                 return None
             self._seen[address] = now
             self._unwritten.add(address)
@@ -119,7 +120,7 @@ class Addresses:
                 except BaseException:
                     self._unwritten.update(addresses)
                     raise
-            for ended in await expire_leases(conn, self._idle_delta):
+            for ended in await expire_leases(conn, timedelta(seconds=self._idle_seconds)):
                 log.info(
                     "lease_ended",
                     client=str(ended["client_ip"]),

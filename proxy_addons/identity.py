@@ -48,7 +48,6 @@ class Identity:
     def _by_address(self, flow: http.HTTPFlow) -> None:
         """Transparent mode: the lease or binding of the device's address; no lease → the captive portal."""
         employee = self.addresses.employee(flow.client_conn.peername[0])
-        probe = probe_answer(flow.request.pretty_host.lower(), flow.request.path)
         if employee is None:
             flow.metadata["sign_in_required"] = True
             flow.response = sign_in_response(
@@ -56,6 +55,7 @@ class Identity:
             )
             return
         flow.metadata["employee"] = employee
+        probe = probe_answer(flow.request.pretty_host.lower(), flow.request.path)
         if probe is not None:  # the device checks whether the network lets it out: it does now
             headers = {"Content-Type": probe.content_type, "Cache-Control": "no-store"}
             flow.response = http.Response.make(probe.status, probe.body, headers)

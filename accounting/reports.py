@@ -1,4 +1,4 @@
-"""Usage reports read the hourly rollup, never the raw events; days are local days in SMEDI_TZ."""
+"""Usage reports read the rollups (hourly, daily), never the raw events; days are local days in SMEDI_TZ."""
 
 from __future__ import annotations
 
@@ -11,6 +11,21 @@ import asyncpg
 from smedi.sql import load_queries
 
 queries = load_queries("accounting")
+report_queries = load_queries("reports")
+
+COUNTS = ("requests", "blocked", "bytes_up", "bytes_down", "bytes")
+# What a report over days can be grouped by: the named block in sql/queries/reports.sql and the columns
+# naming a row. `by` is only ever looked up here, never put into SQL.
+GROUPINGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "employee": ("usage_by_employee_days", ("username", "full_name", "org_code")),
+    "org": ("usage_by_org_days", ("org_code", "org_name")),
+    "host": ("usage_by_host_days", ("host",)),
+    "category": ("usage_by_category_days", ("category", "name_id", "name_en")),
+}
+# The rows of nobody, no OPD and no category have an empty key; their name says what they are.
+NOT_SIGNED_IN = "(not signed in)"
+NO_OPD = "(no OPD)"
+NO_CATEGORY = {"name_id": "(tanpa kategori)", "name_en": "(no category)"}
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -49,3 +64,41 @@ async def usage_by_hour(
         hours.append({**row, "hour": hour, "label": hour.astimezone(tz).strftime("%H")})
         hour += timedelta(hours=1)
     return hours
+
+
+def report_columns(by: str) -> tuple[str, ...]:
+    """The columns of a report's rows, in order: the key columns, then the counts."""
+    return (*_grouping(by)[1], *COUNTS)
+
+
+def report_total(rows: list[dict[str, Any]]) -> dict[str, int]:
+    return {c: sum(int(r[c]) for r in rows) for c in COUNTS}
+
+
+def label_empty_keys(row: dict[str, Any], by: str) -> dict[str, Any]:
+    """Name the row of nobody signed in, no OPD or no category, whose key is ''."""
+    if by == "employee" and row["username"] == "":
+        return {**row, "full_name": NOT_SIGNED_IN}
+    if by == "org" and row["org_code"] == "":
+        return {**row, "org_name": NO_OPD}
+    if by == "category" and row["category"] == "":
+        return {**row, **NO_CATEGORY}
+    return row
+
+
+async def usage_report(
+    db: asyncpg.Pool | asyncpg.Connection, first: date, last: date, by: str
+) -> list[dict[str, Any]]:
+    """Totals over the local days first..last (both included) per employee, org, host or category."""
+    query, _keys = _grouping(by)
+    if first > last:
+        raise ValueError(f"the first day {first} is after the last day {last}")
+    rows = await db.fetch(getattr(report_queries, query), first, last)
+    return [label_empty_keys(dict(r), by) for r in rows]
+
+
+def _grouping(by: str) -> tuple[str, tuple[str, ...]]:
+    try:
+        return GROUPINGS[by]
+    except KeyError:
+        raise ValueError(f"cannot group a report by {by!r}; expected one of {', '.join(GROUPINGS)}") from None

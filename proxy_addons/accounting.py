@@ -1,21 +1,38 @@
-"""One usage record per finished flow, and one per TLS connection relayed undecrypted (counted at the
-socket), handed to the writer's queue; serving never waits on it."""
+"""Bills every byte of the employee's device: counted at its socket, shared among the requests and
+tunnels of the connection (accounting/meter.py), handed to the writer's queue; serving never waits."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mitmproxy import connection, http
+import structlog
+from mitmproxy import connection, http, tls
 from mitmproxy.addons.proxyserver import Proxyserver
-from mitmproxy.net.http.http1 import assemble_request_head, assemble_response_head
 
+from accounting.meter import ConnectionMeter, Part, Share
+from accounting.quota_use import QuotaUse
 from accounting.records import UsageRecord
-from accounting.writer import UsageWriter
+from accounting.writer import FLUSH_SECONDS, UsageWriter
 from proxy_addons.hostnames import InvalidHost, normalize_host
 from proxy_addons.snapshots import Decision, Employee
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Tunnel:
+    """A TLS connection decided whole at the ClientHello: relayed undecrypted, or refused."""
+
+    client: connection.Client
+    decision: Decision
+    employee: Employee | None
 
 
 def _host(flow: http.HTTPFlow) -> str:
@@ -29,6 +46,8 @@ def _host(flow: http.HTTPFlow) -> str:
 
 
 def _decision(flow: http.HTTPFlow) -> str:
+    if quota := flow.metadata.get("quota_answer"):
+        return str(quota)  # quota | notice: answered with the quota's page
     decision: Decision | None = flow.metadata.get("decision")
     if decision is not None and decision.action in ("block", "warn") and flow.metadata.get("reference"):
         return decision.action  # the request was answered with a block or warning page
@@ -37,57 +56,88 @@ def _decision(flow: http.HTTPFlow) -> str:
     return "error" if flow.error else "allow"
 
 
-def usage_record(flow: http.HTTPFlow) -> UsageRecord:
-    """Bytes as seen by the employee's device: heads (re-assembled) plus bodies as on the wire."""
-    employee: Employee | None = flow.metadata.get("employee")
-    request, response = flow.request, flow.response
-    request_body = len(request.raw_content or b"")
-    response_body = len(response.raw_content or b"") if response else 0
-    bytes_up = len(assemble_request_head(request)) + request_body
-    bytes_down = len(assemble_response_head(response)) + response_body if response else 0
-    end = (response and response.timestamp_end) or time.time()
-    decision: Decision | None = flow.metadata.get("decision")
-    peer = flow.client_conn.peername
+def _ip(client: connection.Client) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    return ipaddress.ip_address(client.peername[0]) if client.peername else None
+
+
+def _row(share: Share) -> UsageRecord:
+    """The usage row for a share of a connection's bytes."""
+    subject = share.subject
+    common = {
+        "ts": datetime.fromtimestamp(share.since, UTC),
+        "bytes_up": share.bytes_up,
+        "bytes_down": share.bytes_down,
+        "request_body_bytes": share.body_up,
+        "response_body_bytes": share.body_down,
+        "duration_ms": max(0, round((share.until - share.since) * 1000)),
+        "kind": share.kind,
+    }
+    if isinstance(subject, http.HTTPFlow):
+        employee: Employee | None = subject.metadata.get("employee")
+        decision: Decision | None = subject.metadata.get("decision")
+        response = subject.response
+        return UsageRecord(
+            employee_id=employee.id if employee else None,
+            org_unit_id=employee.org_unit_id if employee else None,
+            client_ip=_ip(subject.client_conn),
+            host=_host(subject),
+            scheme=subject.request.scheme,
+            method=subject.request.method[:16],
+            status=response.status_code if response and share.kind == "request" else None,
+            decision=_decision(subject) if share.kind == "request" else "allow",
+            category=decision.category if decision else "",
+            rule=decision.rule if decision else "",
+            reference=subject.metadata.get("reference"),
+            flow_id=subject.id,
+            **common,  # type: ignore[arg-type]
+        )
+    if isinstance(subject, Tunnel):
+        employee, decision = subject.employee, subject.decision
+        return UsageRecord(
+            employee_id=employee.id if employee else None,
+            org_unit_id=employee.org_unit_id if employee else None,
+            client_ip=_ip(subject.client),
+            host=decision.host,
+            scheme="tls",
+            method="TUNNEL",
+            status=None,
+            decision=decision.action,
+            category=decision.category,
+            rule=decision.rule,
+            flow_id=subject.client.id,
+            **common,  # type: ignore[arg-type]
+        )
+    assert isinstance(subject, connection.Client)
     return UsageRecord(
-        ts=datetime.fromtimestamp(request.timestamp_start, UTC),
-        employee_id=employee.id if employee else None,
-        org_unit_id=employee.org_unit_id if employee else None,
-        client_ip=ipaddress.ip_address(peer[0]) if peer else None,
-        host=_host(flow),
-        scheme=request.scheme,
-        method=request.method[:16],
-        status=response.status_code if response else None,
-        decision=_decision(flow),
-        category=decision.category if decision else "",
-        rule=decision.rule if decision else "",
-        bytes_up=bytes_up,
-        bytes_down=bytes_down,
-        request_body_bytes=request_body,
-        response_body_bytes=response_body,
-        duration_ms=max(0, round((end - request.timestamp_start) * 1000)),
-        reference=flow.metadata.get("reference"),
+        employee_id=None,
+        org_unit_id=None,
+        client_ip=_ip(subject),
+        host="(none)",
+        scheme="tcp",
+        method="",
+        status=None,
+        decision="error",  # bytes on a connection that never made a request we understood
+        category="",
+        rule="",
+        flow_id=subject.id,
+        **common,  # type: ignore[arg-type]
     )
 
 
-class WireCount:
-    """Bytes read from and written to one client socket: what the device sent and received, TLS included."""
-
-    __slots__ = ("down", "up")
-
-    def __init__(self) -> None:
-        self.up = 0
-        self.down = 0
+def _head_size(headers: http.Headers, first_line: int) -> int:
+    """About what a head weighs on the wire: only used to share a connection's bytes among its requests."""
+    return first_line + sum(len(k) + len(v) + 4 for k, v in headers.fields) + 2
 
 
 class _CountingReader:
-    __slots__ = ("_count", "_inner")
+    __slots__ = ("_inner", "_meter")
 
-    def __init__(self, inner: Any, count: WireCount) -> None:
-        self._inner, self._count = inner, count
+    def __init__(self, inner: Any, meter: ConnectionMeter) -> None:
+        self._inner, self._meter = inner, meter
 
     async def read(self, n: int = -1) -> bytes:
         data = await self._inner.read(n)
-        self._count.up += len(data)
+        self._meter.up += len(data)
         return data
 
     def __getattr__(self, name: str) -> Any:
@@ -95,42 +145,36 @@ class _CountingReader:
 
 
 class _CountingWriter:
-    __slots__ = ("_count", "_inner")
+    __slots__ = ("_inner", "_meter")
 
-    def __init__(self, inner: Any, count: WireCount) -> None:
-        self._inner, self._count = inner, count
+    def __init__(self, inner: Any, meter: ConnectionMeter) -> None:
+        self._inner, self._meter = inner, meter
 
     def write(self, data: bytes) -> None:
-        self._count.down += len(data)
+        self._meter.down += len(data)
         self._inner.write(data)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
 
-def tunnel_record(
-    client: connection.Client, decision: Decision, employee: Employee | None, count: WireCount
-) -> UsageRecord:
-    """A TLS connection relayed without decryption: one record with the socket's bytes."""
-    start, end = client.timestamp_start, client.timestamp_end or time.time()
-    return UsageRecord(
-        ts=datetime.fromtimestamp(start, UTC),
-        employee_id=employee.id if employee else None,
-        org_unit_id=employee.org_unit_id if employee else None,
-        client_ip=ipaddress.ip_address(client.peername[0]) if client.peername else None,
-        host=decision.host,
-        scheme="tls",
-        method="TUNNEL",
-        status=None,
-        decision=decision.action,
-        category=decision.category,
-        rule=decision.rule,
-        bytes_up=count.up,
-        bytes_down=count.down,
-        request_body_bytes=0,
-        response_body_bytes=0,
-        duration_ms=max(0, round((end - start) * 1000)),
-    )
+def _body_counter(part: Part, upload: bool) -> Callable[[bytes], bytes]:
+    """A stream callable: bodies go through unbuffered and are counted as they pass."""
+    if upload:
+
+        def count_up(chunk: bytes) -> bytes:
+            part.body_up += len(chunk)
+            part.weight_up += len(chunk)
+            return chunk
+
+        return count_up
+
+    def count_down(chunk: bytes) -> bytes:
+        part.body_down += len(chunk)
+        part.weight_down += len(chunk)
+        return chunk
+
+    return count_down
 
 
 class Accounting:
@@ -138,39 +182,177 @@ class Accounting:
         self,
         writer: UsageWriter,
         server: Proxyserver,
-        passed_through: dict[str, tuple[Decision, Employee | None]],
+        tunnels: dict[str, tuple[Decision, Employee | None]],
+        quota_use: QuotaUse | None = None,
+        over_quota: Callable[[Employee | None, str], bool] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.writer = writer
         self._server = server
-        self._passed_through = passed_through  # filled by the policy at the ClientHello
-        self._wire: dict[str, WireCount] = {}
+        self._tunnels = tunnels  # filled by the policy at the ClientHello
+        self._quota_use = quota_use
+        self._over_quota = over_quota
+        self._clock = clock
+        self.meters: dict[str, ConnectionMeter] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle: the settle loop bills open connections every flush interval
+
+    async def running(self) -> None:
+        self._task = asyncio.create_task(self._settle_forever())
+
+    async def done(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        now = self._clock()
+        for meter in self.meters.values():  # still open at shutdown: billed now, not lost
+            self._submit(meter.settle(now, closing=True))
+        self.meters.clear()
+
+    async def _settle_forever(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            self.settle()
+
+    def settle(self) -> None:
+        now = self._clock()
+        cut = []
+        for client_id, meter in self.meters.items():
+            if meter.idle():
+                continue
+            self._submit(meter.settle(now))
+            if self._over_quota is not None and any(self._runs_over(p) for p in meter.parts.values()):
+                cut.append(client_id)
+        for client_id in cut:
+            self._cut(client_id)
+
+    def _runs_over(self, part: Part) -> bool:
+        assert self._over_quota is not None
+        subject = part.subject
+        if part.finished:
+            return False
+        if isinstance(subject, http.HTTPFlow):
+            decision: Decision | None = subject.metadata.get("decision")
+            return self._over_quota(subject.metadata.get("employee"), decision.category if decision else "")
+        if isinstance(subject, Tunnel) and subject.decision.action == "passthrough":
+            return self._over_quota(subject.employee, subject.decision.category)
+        return False
+
+    def _cut(self, client_id: str) -> None:
+        """A download, stream or tunnel still running when its quota runs out: its connection is closed."""
+        handler = self._server.connections.get(client_id)
+        if handler is None:
+            return
+        for conn, io in list(handler.transports.items()):
+            if isinstance(conn, connection.Client) and io.writer is not None:
+                log.info("quota_connection_cut", client=client_id)
+                io.writer.close()
+
+    def _submit(self, shares: list[Share]) -> None:
+        for share in shares:
+            record = _row(share)
+            self.writer.submit(record)
+            if self._quota_use is not None:
+                self._quota_use.add_local(record)
+
+    # -- connections
 
     def client_connected(self, client: connection.Client) -> None:
         # Counting wrappers around the client socket, before its read loop starts (mitmproxy internals:
-        # pinned version, and tests/proxy_addons test this against the kernel's own counters).
+        # pinned version; tests/proxy_addons checks them against the kernel's own counters).
+        meter = self.meters[client.id] = ConnectionMeter(client, self._clock())
         io = self._server.connections[client.id].transports[client]
-        count = self._wire[client.id] = WireCount()
-        io.reader, io.writer = _CountingReader(io.reader, count), _CountingWriter(io.writer, count)  # type: ignore[assignment]
+        io.reader, io.writer = _CountingReader(io.reader, meter), _CountingWriter(io.writer, meter)  # type: ignore[assignment]
 
     def client_disconnected(self, client: connection.Client) -> None:
-        count = self._wire.pop(client.id, None)
-        tunnel = self._passed_through.pop(client.id, None)
-        if tunnel is not None and count is not None:
-            self.writer.submit(tunnel_record(client, *tunnel, count))
+        meter = self.meters.pop(client.id, None)
+        if meter is not None:
+            self._submit(meter.settle(self._clock(), closing=True))
+
+    def tls_clienthello(self, data: tls.ClientHelloData) -> None:
+        client = data.context.client
+        tunnel = self._tunnels.get(client.id)
+        meter = self.meters.get(client.id)
+        if tunnel is not None and meter is not None:
+            meter.open(client.id, Tunnel(client, *tunnel), self._clock())
+
+    def part(self, flow: http.HTTPFlow) -> Part | None:
+        meter = self.meters.get(flow.client_conn.id)
+        return meter.parts.get(flow.id) if meter else None
+
+    # -- requests
+
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        meter = self.meters.get(flow.client_conn.id)
+        if meter is None:
+            return
+        if flow.response is not None:  # refused (407, blocked): a request of its own
+            part = meter.open(flow.id, flow, flow.request.timestamp_start)
+            part.weight_down += len(flow.response.raw_content or b"") + 100
+            part.finished = True
+        else:
+            meter.context = flow  # its bytes and the handshake go with the first request inside
+
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        meter = self.meters.get(flow.client_conn.id)
+        if meter is None:
+            return
+        part = meter.open(flow.id, flow, flow.request.timestamp_start)
+        request = flow.request
+        part.weight_up += _head_size(request.headers, len(request.method) + len(request.path) + 12)
+        if flow.response is None and flow.error is None:
+            request.stream = _body_counter(part, upload=True)
+
+    def request(self, flow: http.HTTPFlow) -> None:
+        part = self.part(flow)
+        if part is not None and not callable(flow.request.stream):  # answered by us: the body was read
+            size = len(flow.request.raw_content or b"")
+            part.body_up += size
+            part.weight_up += size
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        part = self.part(flow)
+        if part is not None and flow.response is not None:
+            part.weight_down += _head_size(flow.response.headers, 17 + len(flow.response.reason))
+            flow.response.stream = _body_counter(part, upload=False)
 
     def response(self, flow: http.HTTPFlow) -> None:
-        self._record(flow)
+        part = self.part(flow)
+        if part is None or flow.response is None:
+            return
+        if not callable(flow.response.stream):  # a page of ours: sent whole after this hook
+            size = len(flow.response.raw_content or b"")
+            part.body_down += size
+            part.weight_down += size + _head_size(flow.response.headers, 17)
+        if flow.websocket is None:
+            part.finished = True  # a WebSocket goes on: finished at websocket_end
+
+    def websocket_message(self, flow: http.HTTPFlow) -> None:
+        part = self.part(flow)
+        assert flow.websocket is not None
+        message = flow.websocket.messages[-1]
+        if part is not None:
+            size = len(message.content)
+            if message.from_client:
+                part.body_up += size
+                part.weight_up += size + 6
+            else:
+                part.body_down += size
+                part.weight_down += size + 2
+        del flow.websocket.messages[:-1]  # a long WebSocket would otherwise keep every message
+
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        self._finish(flow)
 
     def http_connect_error(self, flow: http.HTTPFlow) -> None:
-        self._record(flow)  # a refused CONNECT: 407 or blocked
+        self._finish(flow)
 
     def error(self, flow: http.HTTPFlow) -> None:
-        if flow.request.method == "CONNECT" and flow.response is not None:
-            return  # an established tunnel ending; its requests were recorded one by one
-        self._record(flow)
+        self._finish(flow)
 
-    def _record(self, flow: http.HTTPFlow) -> None:
-        if flow.metadata.get("accounted"):
-            return  # an error after the response: the flow's bytes are already counted once
-        flow.metadata["accounted"] = True
-        self.writer.submit(usage_record(flow))
+    def _finish(self, flow: http.HTTPFlow) -> None:
+        part = self.part(flow)
+        if part is not None:
+            part.finished = True

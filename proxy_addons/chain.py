@@ -1,24 +1,38 @@
-"""The ordered addon list: the order is the behaviour (identity → policy → accounting → mitmproxy core)."""
+"""The ordered addon list: the order is the behaviour (identity → policy → quota → accounting → core)."""
 
 from __future__ import annotations
 
+import asyncpg
 from mitmproxy.addons import block, core, disable_h2c, errorcheck, next_layer, proxyserver, tlsconfig
 
+from accounting.quota_use import QuotaUse
 from accounting.writer import UsageWriter
 from proxy_addons.accounting import Accounting
 from proxy_addons.addresses import Addresses
 from proxy_addons.identity import Identity
 from proxy_addons.live import LiveState
 from proxy_addons.policy import Policy
+from proxy_addons.quota import Quotas
 
 
-def addons(state: LiveState, addresses: Addresses, writer: UsageWriter, portal_url: str) -> list[object]:
+def addons(
+    state: LiveState,
+    addresses: Addresses,
+    writer: UsageWriter | None,
+    pool: asyncpg.Pool,
+    portal_url: str,
+) -> list[object]:
+    """The chain; without a writer (a benchmark's baseline) nothing is counted and no quota applies."""
     server = proxyserver.Proxyserver()
     policy = Policy(state, addresses, portal_url)
+    ours: list[object] = [Identity(state, addresses, portal_url), policy]
+    if writer is not None:
+        use = QuotaUse(state.tz)
+        quotas = Quotas(state, use, pool, policy.tunnels, portal_url)
+        writer.on_commit = use.committed
+        ours += [quotas, Accounting(writer, server, policy.tunnels, use, quotas.over_quota)]
     return [
-        Identity(state, addresses, portal_url),
-        policy,
-        Accounting(writer, server, policy.passed_through),
+        *ours,
         # Only the mitmproxy core the product needs: the default chain of 31 addons halves throughput.
         core.Core(),
         block.Block(),  # refuses clients from public addresses: never an open proxy

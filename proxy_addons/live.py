@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 
+from accounting.quota_use import Quota
 from proxy_addons.addresses import ClientMap
 from proxy_addons.policy_loader import load_policy
 from proxy_addons.snapshots import Directory, PolicySnapshot
@@ -17,9 +18,10 @@ from smedi.sql import load_queries
 log = structlog.get_logger(__name__)
 queries = load_queries("proxy")
 client_queries = load_queries("clients")
+quota_queries = load_queries("quota_use")
 
-CHANNELS = ("directory_changed", "policy_changed", "clients_changed")
-EVERYTHING = frozenset({"directory", "policy", "lists", "clients"})
+CHANNELS = ("directory_changed", "policy_changed", "clients_changed", "quotas_changed")
+EVERYTHING = frozenset({"directory", "policy", "lists", "clients", "quotas"})
 # Only a list change rebuilds the domain index (seconds for millions of domains); a rule, category or
 # blocked-domain change reuses it, so it reaches the proxy well within a second.
 LIST_TABLES = frozenset({"category_lists"})
@@ -33,9 +35,11 @@ class LiveState:
         self.directory = Directory.empty()
         self.policy = PolicySnapshot.empty()
         self.clients = ClientMap()
+        self.quotas: tuple[Quota, ...] = ()
+        self.org_paths: dict[int, tuple[int, ...]] = {}  # OPD id → ids from the top down to it
         self._pool = pool
         self._url = url
-        self._tz = tz
+        self.tz = tz
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -53,13 +57,18 @@ class LiveState:
         if "directory" in parts:
             self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
             log.info("directory_loaded", employees=len(self.directory.by_username))
+        if "quotas" in parts or "directory" in parts:
+            self.quotas = tuple(Quota(**r) for r in await self._pool.fetch(quota_queries.quotas))
+            self.org_paths = {
+                r["id"]: tuple(r["path"]) for r in await self._pool.fetch(quota_queries.org_paths)
+            }
         if "clients" in parts:
             self.clients = ClientMap.from_rows(await self._pool.fetch(client_queries.client_map))
             log.info("clients_loaded", addresses=len(self.clients.by_address))
         if "policy" in parts:
             reuse = None if "lists" in parts else self.policy
             async with self._pool.acquire() as conn:
-                policy = await load_policy(conn, self._tz, reuse)
+                policy = await load_policy(conn, self.tz, reuse)
             self.policy = policy  # one assignment: a hook sees the old snapshot or the new, never a mix
             log.info(
                 "policy_loaded",
@@ -74,6 +83,8 @@ class LiveState:
             self._dirty.add("directory")
         elif channel == "clients_changed":
             self._dirty.add("clients")
+        elif channel == "quotas_changed":
+            self._dirty.add("quotas")
         else:
             self._dirty.add("policy")
             if payload in LIST_TABLES:

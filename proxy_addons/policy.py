@@ -34,8 +34,9 @@ class Policy:
         self.state = state
         self.addresses = addresses
         self.portal_url = portal_url
-        # client.id → the decision and employee of a TLS connection relayed undecrypted, for accounting
-        self.passed_through: dict[str, tuple[Decision, Employee | None]] = {}
+        # client.id → the decision and employee of a TLS connection decided whole at the ClientHello
+        # (relayed undecrypted, or refused): accounting bills its bytes to them
+        self.tunnels: dict[str, tuple[Decision, Employee | None]] = {}
         self._tunnel_employees: dict[str, Employee | None] = {}  # client.id → who opened the CONNECT
         self._refused_tls: set[str] = set()  # client ids whose ClientHello named a blocked site
         self._warn_secret = secrets.token_bytes(32)  # signs "continue" links; a restart asks again
@@ -68,12 +69,13 @@ class Policy:
             # connect (server_connect below), so the site never sees a single packet from us.
             data.ignore_connection = True
             self._refused_tls.add(client.id)
+            self.tunnels[client.id] = (decision, employee)
             log.info("tls_blocked", host=host, rule=decision.rule)
         elif decision.action == "passthrough":
             if transparent(client) and employee is None:
                 return  # intercepted: an unknown device gets the sign-in page, never unaccounted bytes
             data.ignore_connection = True  # never decrypted: banking, health, pinned apps
-            self.passed_through[client.id] = (decision, employee)
+            self.tunnels[client.id] = (decision, employee)
 
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         if data.client.id in self._refused_tls:
@@ -82,6 +84,7 @@ class Policy:
     def client_disconnected(self, client: connection.Client) -> None:
         self._refused_tls.discard(client.id)
         self._tunnel_employees.pop(client.id, None)
+        self.tunnels.pop(client.id, None)
 
     def _check(self, flow: http.HTTPFlow, hosts: list[str], url: str | None) -> None:
         if flow.response or flow.error:

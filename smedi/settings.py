@@ -40,6 +40,10 @@ class Settings:
     lease_idle: timedelta = timedelta(minutes=30)  # a captive-portal lease ends after this without traffic
     lease_max: timedelta = timedelta(hours=10)  # and at the latest this long after sign-in
     gateway_interface: str = ""  # the employees' interface, for `smedi gateway rules`
+    retention_days: int = 90  # raw usage_events, dropped a day's partition at a time
+    rollup_retention_days: int = 730  # hourly and daily rollups: two years of reports
+    spool_max_bytes: int = 1024**3  # usage batches kept on disk while PostgreSQL is away
+    metrics_listen: Listen | None = None  # the proxy's Prometheus metrics (/metrics); off by default
 
     @property
     def certs_dir(self) -> Path:
@@ -48,6 +52,10 @@ class Settings:
     @property
     def pgdata_dir(self) -> Path:
         return self.home / "pgdata"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.home / "spool"
 
 
 def parse_listen(name: str, value: str) -> Listen:
@@ -102,6 +110,24 @@ def _duration(name: str, value: str) -> timedelta:
     return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2]])
 
 
+def _days(name: str, value: str) -> int:
+    if not value.strip().isdigit() or not 0 < int(value) <= 100_000:
+        raise SettingsError(f"{name}: expected a number of days such as 90, got {value!r}")
+    return int(value)
+
+
+SIZE = re.compile(r"(\d+)\s*([kmgt]?)i?b?")
+SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+def parse_size(name: str, value: str) -> int:
+    """`500M`, `2G`, `1048576`: a positive number of bytes (K, M, G, T are powers of 1024)."""
+    match = SIZE.fullmatch(value.strip().lower())
+    if match is None or int(match[1]) == 0:
+        raise SettingsError(f"{name}: expected a size such as 500M or 2G, got {value!r}")
+    return int(match[1]) * SIZE_UNITS[match[2]]
+
+
 def _ca_files(name: str, value: str) -> tuple[Path, ...]:
     paths = tuple(Path(p) for p in value.replace(",", os.pathsep).split(os.pathsep) if p.strip())
     for path in paths:
@@ -125,6 +151,10 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SMEDI_LEASE_IDLE": ("lease_idle", _duration),
     "SMEDI_LEASE_MAX": ("lease_max", _duration),
     "SMEDI_GATEWAY_INTERFACE": ("gateway_interface", lambda _n, v: v.strip()),
+    "SMEDI_RETENTION_DAYS": ("retention_days", _days),
+    "SMEDI_ROLLUP_RETENTION_DAYS": ("rollup_retention_days", _days),
+    "SMEDI_SPOOL_MAX": ("spool_max_bytes", parse_size),
+    "SMEDI_METRICS_LISTEN": ("metrics_listen", _optional_listen),
 }
 
 

@@ -1,15 +1,25 @@
-"""The writer on a real PostgreSQL: COPY and the hourly rollup in one transaction, nothing lost on failure."""
+"""The writer on a real PostgreSQL: COPY and the rollups in one transaction; while PostgreSQL is away,
+batches go to the spool and are replayed in order, each exactly once; a full or broken spool is said."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-from datetime import UTC, datetime, timedelta
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
+from structlog.testing import capture_logs
 
-from accounting.records import UsageRecord, rollup_hourly
-from accounting.writer import UsageWriter
+from accounting.records import UsageRecord, rollup_daily, rollup_hourly
+from accounting.spool import Batch, decode, encode
+from accounting.writer import BATCH_SIZE, Retention, UsageWriter
 
 T0 = datetime(2026, 12, 3, 9, 15, tzinfo=UTC)
 
@@ -21,6 +31,7 @@ def record(
     decision: str = "allow",
     up: int = 100,
     down: int = 1000,
+    kind: str = "request",
 ) -> UsageRecord:
     return UsageRecord(
         T0 + timedelta(minutes=minutes),
@@ -39,6 +50,8 @@ def record(
         0,
         down - 200,
         12,
+        kind=kind,
+        flow_id=str(uuid.uuid4()),
     )
 
 
@@ -66,38 +79,204 @@ async def _totals(db: asyncpg.Pool) -> tuple[int, int, int]:
     return events, hourly, down
 
 
-async def test_records_and_rollup_land_together(db: asyncpg.Pool) -> None:
-    writer = UsageWriter(db)
-    for i in range(2500):  # more than one batch
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def test_intervals_count_bytes_but_not_requests() -> None:
+    (row,) = rollup_hourly([record(0), record(1, kind="interval"), record(2, kind="connection")])
+    assert (row.requests, row.bytes_down) == (1, 3000)
+
+
+def test_daily_rollup_uses_the_local_day() -> None:
+    late = record(0)._replace(ts=datetime(2026, 12, 3, 17, 30, tzinfo=UTC))  # 00:30 on the 4th in Jakarta
+    early = record(0)._replace(ts=datetime(2026, 12, 3, 16, 59, tzinfo=UTC))
+    days = {r.day: r for r in rollup_daily([late, early], JAKARTA)}
+    assert set(days) == {date(2026, 12, 3), date(2026, 12, 4)}
+    india = rollup_daily(
+        [record(0)._replace(ts=datetime(2026, 12, 3, 18, 29, tzinfo=UTC))], ZoneInfo("Asia/Kolkata")
+    )
+    assert india[0].day == date(2026, 12, 3)  # 23:59 there: a half-hour offset is not rounded to the hour
+
+
+def test_a_spool_file_round_trips_and_a_cut_one_is_refused() -> None:
+    batch = Batch(uuid.uuid4(), [record(i) for i in range(3)] + [record(0)._replace(client_ip=None)])
+    data = encode(batch)
+    assert decode(data) == batch
+    with pytest.raises(ValueError, match="expected 4 records"):
+        decode(data[: data.rindex(b"\n", 0, -1) + 1])
+
+
+async def _totals(db: asyncpg.Pool) -> tuple[int, int, int]:
+    events = await db.fetchval("SELECT count(*) FROM usage_events")
+    hourly = await db.fetchval("SELECT coalesce(sum(requests), 0) FROM usage_hourly")
+    down = await db.fetchval("SELECT coalesce(sum(bytes_down), 0) FROM usage_daily")
+    return events, hourly, down
+
+
+@pytest.fixture
+async def unreachable() -> AsyncIterator[asyncpg.Pool]:
+    """A pool to a port where no PostgreSQL listens: every acquire is refused, as when the server is down."""
+    pool = await asyncpg.create_pool("postgresql://postgres@127.0.0.1:9/none", min_size=0, timeout=2)
+    yield pool
+    await pool.close()
+
+
+async def test_records_and_rollups_land_together(db: asyncpg.Pool) -> None:
+    writer = UsageWriter(db, JAKARTA)
+    for i in range(BATCH_SIZE + 500):  # more than one batch
         writer.submit(record(i % 120))
     assert await writer.flush()
-    assert await _totals(db) == (2500, 2500, 2_500_000)
+    n = BATCH_SIZE + 500
+    assert await _totals(db) == (n, n, n * 1000)
+    assert await db.fetchval("SELECT sum(bytes_up + bytes_down) FROM usage_daily_totals") == n * 1100
+    assert await db.fetchval("SELECT count(*) FROM usage_batches") == 2
     partitions = await db.fetchval(
         "SELECT count(*) FROM pg_inherits WHERE inhparent = 'usage_events'::regclass"
     )
     assert partitions >= 7  # days ahead created, beside the default partition
 
 
-async def test_a_failed_flush_keeps_the_batch_and_writes_it_exactly_once_later(db: asyncpg.Pool) -> None:
-    writer = UsageWriter(db)
+async def test_a_failed_flush_without_spool_keeps_the_batch_and_writes_it_exactly_once_later(
+    db: asyncpg.Pool,
+) -> None:
+    writer = UsageWriter(db, JAKARTA)
     for i in range(10):
         writer.submit(record(i))
-    await db.execute(
-        "ALTER TABLE usage_hourly RENAME TO usage_hourly_away"
-    )  # the rollup fails mid-transaction
-    assert not await writer.flush()
+    await db.execute("ALTER TABLE usage_hourly RENAME TO usage_hourly_away")  # fails mid-transaction
+    with capture_logs() as logs:
+        assert not await writer.flush()
+    assert "usage_database_unreachable" in [e["event"] for e in logs]
     assert writer.pending() == 10
     assert await db.fetchval("SELECT count(*) FROM usage_events") == 0  # COPY rolled back with it
     await db.execute("ALTER TABLE usage_hourly_away RENAME TO usage_hourly")
+    writer._retry_at = 0.0  # the retry pause is for a real outage
     assert await writer.flush()
     assert writer.pending() == 0
     assert await _totals(db) == (10, 10, 10_000)
 
 
+async def test_while_postgresql_is_away_batches_are_spooled_and_replayed_once_in_order(
+    db: asyncpg.Pool, unreachable: asyncpg.Pool, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    away = UsageWriter(unreachable, JAKARTA, spool)
+    for i in range(BATCH_SIZE * 2 + 7):
+        away.submit(record(i % 600))
+    assert not await away.flush()
+    assert away.pending() == 0 and len(away.spool.files()) == 3  # type: ignore[union-attr]
+    for i in range(5):  # more arrive while it is still away: behind the others, never before
+        away.submit(record(i, host="later.test"))
+    assert not await away.flush()
+    files = away.spool.files()  # type: ignore[union-attr]
+    assert len(files) == 4 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    assert decode(files[-1].read_bytes()).records[0].host == "later.test"
+
+    back = UsageWriter(db, JAKARTA, spool)  # the same spool, PostgreSQL reachable again (or a restart)
+    with capture_logs() as logs:
+        assert await back.flush()
+    assert [e["event"] for e in logs].count("usage_spool_replayed") == 4
+    n = BATCH_SIZE * 2 + 12
+    assert await _totals(db) == (n, n, n * 1000)
+    assert back.spool.files() == []  # type: ignore[union-attr]
+
+
+async def test_a_batch_whose_commit_answer_was_lost_is_not_written_twice(
+    db: asyncpg.Pool, tmp_path: Path
+) -> None:
+    writer = UsageWriter(db, JAKARTA, tmp_path / "spool")
+    batch = Batch(uuid.uuid4(), [record(i) for i in range(20)])
+    await writer._write(batch)  # committed...
+    writer.spool.append(batch)  # type: ignore[union-attr]  # ...but the writer thought it failed and spooled it
+    with capture_logs() as logs:
+        assert await writer.flush()
+    assert "usage_batch_already_written" in [e["event"] for e in logs]
+    assert await _totals(db) == (20, 20, 20_000)
+
+
+async def test_a_full_spool_is_said_and_records_wait_in_memory(
+    unreachable: asyncpg.Pool, tmp_path: Path
+) -> None:
+    writer = UsageWriter(unreachable, JAKARTA, tmp_path / "spool", spool_max_bytes=4096)
+    for i in range(200):
+        writer.submit(record(i))
+    with capture_logs() as logs:
+        assert not await writer.flush()
+    assert "usage_spool_full" in [e["event"] for e in logs]
+    assert writer.pending() == 200 and writer.stats.spool_full == 1
+
+
+async def test_an_unwritable_spool_is_said_and_records_wait_in_memory(
+    unreachable: asyncpg.Pool, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    writer = UsageWriter(unreachable, JAKARTA, tmp_path / "file" / "spool")
+    writer.submit(record(0))
+    with capture_logs() as logs:
+        assert not await writer.flush()
+    event = next(e for e in logs if e["event"] == "usage_spool_unwritable")
+    assert event["log_level"] == "error" and "spool" in event["directory"]
+    assert writer.pending() == 1
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny tmpfs needs root (CI runs as root)")
+async def test_a_disk_full_spool_is_said_and_nothing_half_written_is_left(
+    unreachable: asyncpg.Pool, tmp_path: Path
+) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=True)
+    try:
+        writer = UsageWriter(unreachable, JAKARTA, disk / "spool")
+        for i in range(3000):
+            writer.submit(record(i % 600))
+        with capture_logs() as logs:
+            assert not await writer.flush()
+        event = next(e for e in logs if e["event"] == "usage_spool_unwritable")
+        assert "space" in event["error"].lower()
+        assert not list((disk / "spool").glob("*.tmp"))  # the failed file was removed
+        spooled = sum(len(decode(p.read_bytes()).records) for p in writer.spool.files())  # type: ignore[union-attr]
+        assert spooled + writer.pending() == 3000  # on disk or in memory: none lost
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
 async def test_close_writes_everything_queued(db: asyncpg.Pool) -> None:
-    writer = UsageWriter(db)
+    writer = UsageWriter(db, JAKARTA)
     task = asyncio.create_task(writer.run())
     for i in range(300):
         writer.submit(record(i))
     await writer.close(task)
     assert await _totals(db) == (300, 300, 300_000)
+
+
+async def test_close_while_postgresql_is_away_spools_everything(
+    unreachable: asyncpg.Pool, tmp_path: Path
+) -> None:
+    writer = UsageWriter(unreachable, JAKARTA, tmp_path / "spool")
+    task = asyncio.create_task(writer.run())
+    for i in range(300):
+        writer.submit(record(i))
+    await writer.close(task)
+    assert writer.pending() == 0
+    assert sum(len(decode(p.read_bytes()).records) for p in writer.spool.files()) == 300  # type: ignore[union-attr]
+
+
+async def test_retention_drops_old_days_and_keeps_the_rest(db: asyncpg.Pool) -> None:
+    today = datetime.now(UTC).date()
+    old = today - timedelta(days=40)
+    await db.execute("SELECT ensure_usage_partitions($1, 2)", old)
+    await db.execute(
+        "INSERT INTO usage_daily (day, host, bytes_down) VALUES ($1, 'old.test', 1), ($2, 'new.test', 2)",
+        today - timedelta(days=400),
+        today,
+    )
+    writer = UsageWriter(db, JAKARTA, retention=Retention(raw_days=30, rollup_days=365))
+    writer.submit(record(0)._replace(ts=datetime.now(UTC)))
+    assert await writer.flush()
+    names = {r["relname"] for r in await db.fetch(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'usage_events'::regclass"
+    )}  # fmt: skip
+    assert f"usage_events_{old:%Y%m%d}" not in names and f"usage_events_{today:%Y%m%d}" in names
+    assert {r["host"] for r in await db.fetch("SELECT host FROM usage_daily")} >= {"new.test"}
+    assert "old.test" not in {r["host"] for r in await db.fetch("SELECT host FROM usage_daily")}

@@ -9,14 +9,11 @@ from types import MappingProxyType, SimpleNamespace
 
 import pytest
 from mitmproxy import connection
-from mitmproxy.addons import proxyserver
 from mitmproxy.proxy import context, server_hooks
 from mitmproxy.proxy.mode_specs import ProxyMode
 from mitmproxy.test import taddons, tflow
 from mitmproxy.tls import ClientHello, ClientHelloData
 
-from accounting.writer import UsageWriter
-from proxy_addons.accounting import Accounting
 from proxy_addons.addresses import Addresses, ClientMap, Holder
 from proxy_addons.credentials import hash_password
 from proxy_addons.identity import Identity
@@ -163,22 +160,6 @@ def test_a_blocked_sni_is_never_connected() -> None:
         assert other.error is None
 
 
-def test_accounting_records_each_finished_flow_once() -> None:
-    writer = UsageWriter(pool=None)  # type: ignore[arg-type]  # submit() never touches the pool
-    accounting = Accounting(writer, proxyserver.Proxyserver(), {})
-    with taddons.context(accounting):
-        f = tflow.tflow(resp=True)
-        f.request.content = b"12345"
-        f.response.content = b"x" * 300
-        accounting.response(f)
-        accounting.error(f)  # an error after the response must not count the bytes again
-        assert writer.pending() == 1
-        record = writer._queue[0]
-        assert (record.request_body_bytes, record.response_body_bytes) == (5, 300)
-        assert record.bytes_up > 5 and record.bytes_down > 300 and record.decision == "allow"
-        assert record.employee_id is None and record.status == 200
-
-
 def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
     live = state("judi.test")
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
@@ -284,4 +265,4 @@ def test_a_device_nobody_signed_in_on_is_never_passed_through_undecrypted() -> N
             data = ClientHelloData(ctx, ClientHello(client_hello_bytes("bank.test")))
             policy.tls_clienthello(data)
             assert data.ignore_connection is ignored
-            assert (client.id in policy.passed_through) is ignored
+            assert (client.id in policy.tunnels) is ignored

@@ -60,12 +60,12 @@ async def cmd_up(_args: argparse.Namespace, settings: Settings) -> int:
     return await run_all(settings)
 
 
-async def cmd_proxy(_args: argparse.Namespace, settings: Settings) -> int:
+async def cmd_proxy(args: argparse.Namespace, settings: Settings) -> int:
     from smedi.proxy import run_proxy
 
     settings = with_database(settings)
     await (await _connect(settings)).close()  # migrated before the first flow
-    await run_proxy(settings)
+    await run_proxy(settings, accounting=not args.without_accounting)
     return 0
 
 
@@ -340,36 +340,72 @@ def _parse_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
-async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
-    from accounting.reports import today, usage_by_employee
+# `report usage --by`: the groupings of accounting.reports.GROUPINGS, and how the table's title says them.
+_USAGE_BY = {"employee": "per pegawai", "org": "per OPD", "host": "per host", "category": "per kategori"}
 
-    day = args.date or today(settings.tz)
+
+def _usage_period(args: argparse.Namespace, tz_today: date) -> tuple[date, date]:
+    """The local days of `report usage`: --date, or --from/--to (each today when left out)."""
+    if args.date and (args.first or args.last):
+        raise UsageError("--date DATE is short for --from DATE --to DATE: give --date or --from/--to")
+    first = args.date or args.first or tz_today
+    last = args.date or args.last or tz_today
+    if first > last:
+        today_note = "" if args.last else " (today)"
+        raise UsageError(f"--from {first} is after --to {last}{today_note}")
+    return first, last
+
+
+def _usage_table(rows: list[dict[str, object]], columns: tuple[str, ...], total: dict[str, int]) -> list[str]:
+    """The report for people: sizes such as 1.5 MB, counts right-aligned, a total row."""
+    from accounting.reports import COUNTS
+    from admin.i18n import human_bytes
+
+    def cell(column: str, value: object) -> str:
+        return human_bytes(value) if column.startswith("bytes") and isinstance(value, int) else str(value)
+
+    keys = len(columns) - len(COUNTS)
+    body = [[cell(c, r[c]) for c in columns] for r in rows]
+    last = ["total", *[""] * (keys - 1), *(cell(c, total[c]) for c in columns[keys:])]
+    widths = [max(len(line[i]) for line in [list(columns), *body, last]) for i in range(len(columns))]
+
+    def line(values: list[str]) -> str:
+        cells = zip(values, widths, strict=True)
+        return "  ".join(v.ljust(w) if i < keys else v.rjust(w) for i, (v, w) in enumerate(cells)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(list(columns)), *map(line, body), rule, line(last)]
+
+
+async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
+    from accounting.reports import report_columns, report_total, today, usage_report
+
+    first, last = _usage_period(args, today(settings.tz))
     async with _database(settings) as conn:
-        rows = await usage_by_employee(conn, day, settings.tz)
-    columns = ["username", "full_name", "org_code", "requests", "blocked", "bytes_up", "bytes_down"]
+        rows = await usage_report(conn, first, last, args.by)
+    columns = report_columns(args.by)
+    total = report_total(rows)
     if args.format == "json":
-        print(
-            json.dumps(
-                {
-                    "date": day.isoformat(),
-                    "timezone": settings.tz.key,
-                    "employees": [{c: r[c] for c in columns} for r in rows],
-                },
-                indent=2,
-            )
-        )
+        report = {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "timezone": settings.tz.key,
+            "by": args.by,
+            "rows": rows,
+            "total": total,
+        }
+        print(json.dumps(report, indent=2))
     elif args.format == "csv":
         out = csv.writer(sys.stdout)
         out.writerow(columns)
         out.writerows([r[c] for c in columns] for r in rows)
     else:
-        print(f"Penggunaan {day.isoformat()} ({settings.tz.key})")
-        widths = [max([len(c), *(len(str(r[c])) for r in rows)]) for c in columns]
-        print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-        for r in rows:
-            print("  ".join(str(r[c]).ljust(w) for c, w in zip(columns, widths, strict=True)))
+        days = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+        print(f"Penggunaan {days} ({settings.tz.key}), {_USAGE_BY[args.by]}")
         if not rows:
-            print("(no usage recorded on this day)")
+            print("(no usage recorded on this day)" if first == last else "(no usage recorded in these days)")
+        else:
+            print("\n".join(_usage_table(rows, columns, total)))
     return 0
 
 
@@ -575,7 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("up", cmd_up, "start everything: embedded PostgreSQL if needed, migrations, CA, proxy and portal")
-    command("proxy", cmd_proxy, "run the proxy alone on SMEDI_PROXY_LISTEN")
+    p = command("proxy", cmd_proxy, "run the proxy alone on SMEDI_PROXY_LISTEN")
+    p.add_argument(
+        "--without-accounting",
+        action="store_true",
+        help="benchmark baseline only: the same proxy counting no usage (never in production)",
+    )
     command("portal", cmd_portal, "run the portal alone on SMEDI_PORTAL_LISTEN")
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
@@ -619,9 +660,32 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="usage reports").add_subparsers(
         dest="report_command", required=True
     )
-    p = command("usage", cmd_report_usage, "usage per employee on one day (SMEDI_TZ)", report)
-    p.add_argument("--date", type=_parse_date, help="YYYY-MM-DD (default: today)")
-    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p = command(
+        "usage",
+        cmd_report_usage,
+        "usage over local days (SMEDI_TZ) per employee, OPD, host or category, largest first",
+        report,
+    )
+    p.epilog = (
+        "DATE is YYYY-MM-DD, a local day in SMEDI_TZ; --from and --to are both included. "
+        "Example: smedi report usage --from 2026-12-01 --to 2026-12-31 --by org --format csv"
+    )
+    p.add_argument("--from", dest="first", type=_parse_date, metavar="DATE", help="first day (default today)")
+    p.add_argument("--to", dest="last", type=_parse_date, metavar="DATE", help="last day (default today)")
+    p.add_argument("--date", type=_parse_date, metavar="DATE", help="one day: --from DATE --to DATE")
+    p.add_argument(
+        "--by",
+        choices=list(_USAGE_BY),
+        default="employee",
+        help="one row per employee (nobody signed in is one row), OPD at the time of use, host or category "
+        "(default: employee)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="table: sizes such as 1.5 MB and a total row (default); json, csv: exact bytes",
+    )
 
     p = command("test", cmd_policy_test, "why: the decision for a URL, and the rule that made it", policy)
     p.add_argument("url")

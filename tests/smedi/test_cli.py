@@ -11,6 +11,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from accounting.reports import COUNTS, GROUPINGS
+
 
 def smedi(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -43,7 +45,20 @@ def test_help_is_everywhere() -> None:
         (["policy", "block"], "", "the following arguments are required: DOMAIN"),
         (["policy", "block", "bad host!"], "", "not a domain: 'bad host!'"),
         (["report", "usage", "--date", "31-12-2026"], "", "expected YYYY-MM-DD"),
+        (["report", "usage", "--from", "2026-02-30"], "", "argument --from: expected YYYY-MM-DD"),
         (["report", "usage", "--format", "xml"], "", "invalid choice"),
+        (["report", "usage", "--by", "opd"], "", "argument --by: invalid choice: 'opd'"),
+        (
+            ["report", "usage", "--from", "2026-12-03", "--to", "2026-12-01"],
+            "",
+            "--from 2026-12-03 is after --to 2026-12-01",
+        ),
+        (["report", "usage", "--from", "2999-01-01"], "", "is after --to"),  # --to is today
+        (
+            ["report", "usage", "--date", "2026-12-01", "--to", "2026-12-02"],
+            "",
+            "give --date or --from/--to",
+        ),
         (["user", "add", "siti", "--org", "X"], "", "--password-stdin"),
         (
             ["user", "add", "siti", "--org", "NOPE", "--password-stdin"],
@@ -148,7 +163,10 @@ async def test_admin_changes_are_audited_and_the_chain_detects_tampering(
         await conn.close()
 
 
-async def test_report_usage_formats(env: dict[str, str], database_url: str) -> None:
+@pytest.fixture
+async def usage_env(env: dict[str, str], database_url: str) -> dict[str, str]:
+    """budi (DISKOMINFO) used 1.5 MB of streaming on 1 December 2025 and some news today; nobody signed in
+    read news on 3 December 2025; the 4th is outside the range the tests ask for."""
     assert smedi("org", "add", "DISKOMINFO", "Dinas Kominfo", env=env).returncode == 0
     assert (
         smedi(
@@ -159,34 +177,149 @@ async def test_report_usage_formats(env: dict[str, str], database_url: str) -> N
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(
-            "INSERT INTO usage_hourly (hour, employee_id, host, requests, blocked, bytes_up, bytes_down) "
-            "SELECT date_trunc('hour', now()), id, 'news.test', 3, 1, 100, 2000 "
-            "FROM employees WHERE username = 'budi'"
+            "INSERT INTO usage_daily (day, employee_id, org_unit_id, host, category, requests, blocked, "
+            "bytes_up, bytes_down) "
+            "SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date, id, org_unit_id, 'news.test', '', "
+            "3, 1, 100, 2000 FROM employees WHERE username = 'budi' UNION ALL "
+            "SELECT '2025-12-01', id, org_unit_id, 'video.test', 'streaming', 10, 0, 1024, 1571840 "
+            "FROM employees WHERE username = 'budi' UNION ALL "
+            "SELECT '2025-12-04', id, org_unit_id, 'video.test', 'streaming', 1, 0, 1, 1 "
+            "FROM employees WHERE username = 'budi' UNION ALL "
+            "SELECT '2025-12-03', 0, 0, 'news.test', '', 2, 0, 50, 450"
         )
     finally:
         await conn.close()
-    data = json.loads(smedi("report", "usage", "--format", "json", env=env).stdout)
-    assert data["timezone"] == "Asia/Jakarta"
-    assert data["employees"] == [
+    return env
+
+
+DECEMBER = ("--from", "2025-12-01", "--to", "2025-12-03")
+
+
+def test_report_usage_formats(usage_env: dict[str, str]) -> None:
+    data = json.loads(smedi("report", "usage", "--format", "json", env=usage_env).stdout)
+    assert data["timezone"] == "Asia/Jakarta" and data["by"] == "employee" and data["from"] == data["to"]
+    budi = {"username": "budi", "full_name": "", "org_code": "DISKOMINFO"}
+    today = {"requests": 3, "blocked": 1, "bytes_up": 100, "bytes_down": 2000, "bytes": 2100}
+    assert data["rows"] == [{**budi, **today}]
+    assert data["total"] == today
+    csv_out = smedi("report", "usage", "--format", "csv", env=usage_env).stdout.splitlines()
+    assert csv_out == [
+        "username,full_name,org_code,requests,blocked,bytes_up,bytes_down,bytes",
+        "budi,,DISKOMINFO,3,1,100,2000,2100",
+    ]
+    table = smedi("report", "usage", env=usage_env).stdout
+    assert "budi" in table and "2.1 KB" in table and "per pegawai" in table
+
+    empty = smedi("report", "usage", "--date", "2001-01-01", env=usage_env).stdout
+    assert empty.splitlines() == [
+        "Penggunaan 2001-01-01 (Asia/Jakarta), per pegawai",
+        "(no usage recorded on this day)",
+    ]
+    empty_json = json.loads(
+        smedi("report", "usage", "--date", "2001-01-01", "--format", "json", env=usage_env).stdout
+    )
+    assert empty_json["rows"] == [] and empty_json["total"]["bytes"] == 0
+    empty_csv = smedi(
+        "report", "usage", "--date", "2001-01-01", "--by", "host", "--format", "csv", env=usage_env
+    )
+    assert empty_csv.stdout.splitlines() == ["host,requests,blocked,bytes_up,bytes_down,bytes"]
+
+
+def test_report_usage_table_over_days(usage_env: dict[str, str]) -> None:
+    lines = smedi("report", "usage", *DECEMBER, env=usage_env).stdout.splitlines()
+    assert lines[0] == "Penggunaan 2025-12-01 – 2025-12-03 (Asia/Jakarta), per pegawai"
+    assert lines[1].split() == ["username", "full_name", "org_code", *COUNTS]
+    assert lines[2].split() == ["budi", "DISKOMINFO", "10", "0", "1.0", "KB", "1.5", "MB", "1.5", "MB"]
+    assert lines[3].split() == ["(not", "signed", "in)", "2", "0", "50", "B", "450", "B", "500", "B"]
+    assert lines[5].split() == ["total", "12", "0", "1.0", "KB", "1.5", "MB", "1.5", "MB"]
+    assert len(lines) == 6
+
+
+def test_report_usage_by_host_category_and_org(usage_env: dict[str, str]) -> None:
+    hosts = smedi("report", "usage", *DECEMBER, "--by", "host", "--format", "csv", env=usage_env)
+    assert hosts.stdout.splitlines() == [
+        "host,requests,blocked,bytes_up,bytes_down,bytes",
+        "video.test,10,0,1024,1571840,1572864",
+        "news.test,2,0,50,450,500",
+    ]
+    data = json.loads(
+        smedi("report", "usage", *DECEMBER, "--by", "host", "--format", "json", env=usage_env).stdout
+    )
+    assert [r["host"] for r in data["rows"]] == ["video.test", "news.test"]
+    assert (data["from"], data["to"], data["by"]) == ("2025-12-01", "2025-12-03", "host")
+    assert data["total"] == {
+        "requests": 12,
+        "blocked": 0,
+        "bytes_up": 1074,
+        "bytes_down": 1572290,
+        "bytes": 1573364,
+    }
+
+    data = json.loads(
+        smedi("report", "usage", *DECEMBER, "--by", "category", "--format", "json", env=usage_env).stdout
+    )
+    assert data["rows"] == [
         {
-            "username": "budi",
-            "full_name": "",
-            "org_code": "DISKOMINFO",
-            "requests": 3,
-            "blocked": 1,
-            "bytes_up": 100,
-            "bytes_down": 2000,
+            "category": "streaming",
+            "name_id": "Streaming video",
+            "name_en": "Video streaming",
+            "requests": 10,
+            "blocked": 0,
+            "bytes_up": 1024,
+            "bytes_down": 1571840,
+            "bytes": 1572864,
+        },
+        {
+            "category": "",
+            "name_id": "(tanpa kategori)",
+            "name_en": "(no category)",
+            "requests": 2,
+            "blocked": 0,
+            "bytes_up": 50,
+            "bytes_down": 450,
+            "bytes": 500,
+        },
+    ]
+    categories = smedi("report", "usage", *DECEMBER, "--by", "category", "--format", "csv", env=usage_env)
+    assert (
+        categories.stdout.splitlines()[0]
+        == "category,name_id,name_en,requests,blocked,bytes_up,bytes_down,bytes"
+    )
+    assert (
+        categories.stdout.splitlines()[1]
+        == "streaming,Streaming video,Video streaming,10,0,1024,1571840,1572864"
+    )
+
+    orgs = smedi("report", "usage", *DECEMBER, "--by", "org", "--format", "csv", env=usage_env)
+    assert orgs.stdout.splitlines() == [
+        "org_code,org_name,requests,blocked,bytes_up,bytes_down,bytes",
+        "DISKOMINFO,Dinas Kominfo,10,0,1024,1571840,1572864",
+        ",(no OPD),2,0,50,450,500",
+    ]
+    data = json.loads(
+        smedi(
+            "report", "usage", "--date", "2025-12-03", "--by", "org", "--format", "json", env=usage_env
+        ).stdout
+    )
+    assert data["rows"] == [
+        {
+            "org_code": "",
+            "org_name": "(no OPD)",
+            "requests": 2,
+            "blocked": 0,
+            "bytes_up": 50,
+            "bytes_down": 450,
+            "bytes": 500,
         }
     ]
-    csv_out = smedi("report", "usage", "--format", "csv", env=env).stdout.splitlines()
-    assert csv_out == [
-        "username,full_name,org_code,requests,blocked,bytes_up,bytes_down",
-        "budi,,DISKOMINFO,3,1,100,2000",
-    ]
-    table = smedi("report", "usage", env=env).stdout
-    assert "budi" in table and "2000" in table
-    empty = smedi("report", "usage", "--date", "2001-01-01", env=env).stdout
-    assert "no usage recorded" in empty
+    assert data["from"] == data["to"] == "2025-12-03"
+    table = smedi("report", "usage", *DECEMBER, "--by", "org", env=usage_env).stdout
+    assert table.startswith("Penggunaan 2025-12-01 – 2025-12-03 (Asia/Jakarta), per OPD\n")
+
+
+def test_report_usage_offers_every_grouping() -> None:
+    help_text = smedi("report", "usage", "--help", env=dict(os.environ)).stdout
+    assert "{" + ",".join(GROUPINGS) + "}" in help_text
 
 
 def test_ca_export_pem_and_der(env: dict[str, str]) -> None:

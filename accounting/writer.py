@@ -79,6 +79,9 @@ class UsageWriter:
         self.stats = WriterStats()
         # Told about every committed batch (the proxy's quota view stops counting them as its own).
         self.on_commit: Callable[[list[UsageRecord]], None] | None = None
+        # Called before each flush: the proxy bills its open connections then, so a row waits at most
+        # one flush interval between the bytes and the database.
+        self.before_flush: Callable[[], None] | None = None
 
     @property
     def dropped(self) -> int:
@@ -107,6 +110,8 @@ class UsageWriter:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self.before_flush is not None:
+                self.before_flush()
             await self.flush()
 
     async def close(self, task: asyncio.Task[None]) -> None:

@@ -4,7 +4,6 @@ tunnels of the connection (accounting/meter.py), handed to the writer's queue; s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import time
 from collections.abc import Callable
@@ -19,11 +18,12 @@ from mitmproxy.addons.proxyserver import Proxyserver
 from accounting.meter import ConnectionMeter, Part, Share
 from accounting.quota_use import QuotaUse
 from accounting.records import UsageRecord
-from accounting.writer import FLUSH_SECONDS, UsageWriter
+from accounting.writer import UsageWriter
 from proxy_addons.hostnames import InvalidHost, normalize_host
 from proxy_addons.snapshots import Decision, Employee
 
 log = structlog.get_logger(__name__)
+DRAIN_SECONDS = 5.0  # at shutdown, how long requests under way may take to finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +177,14 @@ def _body_counter(part: Part, upload: bool) -> Callable[[bytes], bytes]:
     return count_down
 
 
+async def _wait_until(condition: Callable[[], bool], seconds: float) -> None:
+    """Polls: what it waits for happens inside mitmproxy, which offers nothing to await."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
 class Accounting:
     def __init__(
         self,
@@ -194,27 +202,40 @@ class Accounting:
         self._over_quota = over_quota
         self._clock = clock
         self.meters: dict[str, ConnectionMeter] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._draining = False
 
-    # -- lifecycle: the settle loop bills open connections every flush interval
+    # -- lifecycle: the writer bills open connections (settle) before each flush
 
-    async def running(self) -> None:
-        self._task = asyncio.create_task(self._settle_forever())
+    def running(self) -> None:
+        self.writer.before_flush = self.settle
 
     async def done(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop cleanly: no new connections, requests under way finish (for a few seconds), the rest is
+        closed, and every connection is billed before the writer's last flush. (mitmproxy itself would
+        leave its listeners and connections running after done.)"""
+        self._draining = True  # responses from now on close their connection (HTTP/1: Connection: close)
+        await self._server.servers.update([])
+        await _wait_until(lambda: not self._requests_running(), DRAIN_SECONDS)
+        for client_id in list(self.meters):
+            self._close(client_id, "proxy stopping")
+        await _wait_until(lambda: not self.meters, 2.0)  # their client_disconnected bills them
         now = self._clock()
-        for meter in self.meters.values():  # still open at shutdown: billed now, not lost
+        for meter in self.meters.values():
             self._submit(meter.settle(now, closing=True))
         self.meters.clear()
 
-    async def _settle_forever(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            self.settle()
+    def _requests_running(self) -> bool:
+        return any(
+            isinstance(p.subject, http.HTTPFlow) and not p.finished
+            for meter in self.meters.values()
+            for p in meter.parts.values()
+        )
+
+    def _close(self, client_id: str, why: str) -> None:
+        handler = self._server.connections.get(client_id)
+        io = handler.transports.get(handler.client) if handler else None
+        if io is not None and io.handler is not None:
+            io.handler.cancel(why)
 
     def settle(self) -> None:
         now = self._clock()
@@ -242,13 +263,8 @@ class Accounting:
 
     def _cut(self, client_id: str) -> None:
         """A download, stream or tunnel still running when its quota runs out: its connection is closed."""
-        handler = self._server.connections.get(client_id)
-        if handler is None:
-            return
-        for conn, io in list(handler.transports.items()):
-            if isinstance(conn, connection.Client) and io.writer is not None:
-                log.info("quota_connection_cut", client=client_id)
-                io.writer.close()
+        log.info("quota_connection_cut", client=client_id)
+        self._close(client_id, "quota used up")
 
     def _submit(self, shares: list[Share]) -> None:
         for share in shares:
@@ -314,6 +330,8 @@ class Accounting:
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         part = self.part(flow)
+        if self._draining and flow.response is not None:
+            flow.response.headers["Connection"] = "close"
         if part is not None and flow.response is not None:
             part.weight_down += _head_size(flow.response.headers, 17 + len(flow.response.reason))
             flow.response.stream = _body_counter(part, upload=False)
@@ -322,6 +340,8 @@ class Accounting:
         part = self.part(flow)
         if part is None or flow.response is None:
             return
+        if self._draining and flow.websocket is None:
+            flow.response.headers["Connection"] = "close"
         if not callable(flow.response.stream):  # a page of ours: sent whole after this hook
             size = len(flow.response.raw_content or b"")
             part.body_down += size

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,22 @@ class Gateway:
     http: Origin
     https: Origin
     test_ca: Path
+    hosts: Path
+    tmp: Path
+    procs: list[asyncio.subprocess.Process] = field(default_factory=list)
+
+    async def start_proxy(self, port: int, **env: str) -> asyncio.subprocess.Process:
+        """A proxy process on `port` (another one beside the first, or the first again after a stop)."""
+        log = self.tmp / f"proxy-{port}-{len(self.procs)}.log"
+        proc = await start_child(
+            "proxy", {**self.env, "SMEDI_PROXY_LISTEN": f"127.0.0.1:{port}", **env}, self.hosts, log
+        )
+        self.procs.append(proc)
+        await wait_for_port(port, proc, log)
+        return proc
+
+    def proxy_log(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.tmp.glob("proxy-*.log")))
 
     @property
     def proxy(self) -> str:
@@ -130,8 +147,11 @@ async def stop_child(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
-@pytest.fixture
-async def gateway(database_url: str, smedi_home: Path, tmp_path: Path) -> AsyncIterator[Gateway]:
+@contextlib.asynccontextmanager
+async def open_gateway(
+    database_url: str, home: Path, tmp_path: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[Gateway]:
+    """Origins, budi of DISKOMINFO in the database, and one proxy process; everything stopped after."""
     if os.geteuid() != 0:
         pytest.fail("end-to-end tests need root for a private /etc/hosts (unshare -m); CI runs as root")
     hosts = tmp_path / "hosts"
@@ -151,25 +171,31 @@ async def gateway(database_url: str, smedi_home: Path, tmp_path: Path) -> AsyncI
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "SMEDI_HOME": str(smedi_home),
+        "SMEDI_HOME": str(home),
         "SMEDI_PROXY_LISTEN": f"127.0.0.1:{proxy_port}",
         "SMEDI_PORTAL_LISTEN": f"127.0.0.1:{portal_port}",
         "SMEDI_UPSTREAM_CA": str(test_ca),
         "SMEDI_ADMIN_PASSWORD": "admin-rahasia-1",
+        **(env or {}),
     }
-    gw = Gateway(smedi_home, env, proxy_port, portal_port, http_origin, https_origin, test_ca)
+    gw = Gateway(home, env, proxy_port, portal_port, http_origin, https_origin, test_ca, hosts, tmp_path)
     rc, out, err = await gw.smedi("ca", "export")  # creates the CA before two processes race for it
     assert rc == 0, err
-    procs = [await start_child("proxy", env, hosts, tmp_path / "proxy.log")]
     try:
-        await wait_for_port(proxy_port, procs[0], tmp_path / "proxy.log")
+        await gw.start_proxy(proxy_port)
         yield gw
     finally:
-        for proc in procs:
+        for proc in gw.procs:
             await stop_child(proc)
         for runner, server in runners:
             server.close()
             await runner.cleanup()
+
+
+@pytest.fixture
+async def gateway(database_url: str, smedi_home: Path, tmp_path: Path) -> AsyncIterator[Gateway]:
+    async with open_gateway(database_url, smedi_home, tmp_path) as gw:
+        yield gw
 
 
 @pytest.fixture

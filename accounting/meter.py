@@ -61,6 +61,11 @@ class ConnectionMeter:
     def idle(self) -> bool:
         return self.up == self.billed_up and self.down == self.billed_down and not self.parts
 
+    def unbilled(self) -> int:
+        """Bytes not yet in a row: shared to running parts, or not shared yet."""
+        owed = sum(p.owed_up + p.owed_down for p in self.parts.values())
+        return owed + self.up - self.billed_up + self.down - self.billed_down
+
     def settle(self, now: float, *, closing: bool = False, interval: float = INTERVAL_SECONDS) -> list[Share]:
         up, down = self.up - self.billed_up, self.down - self.billed_down
         if not self.parts:

@@ -104,6 +104,8 @@ class QuotaUse:
     def apply_totals(self, rows: Iterable[tuple[date, int, int, str, int]]) -> None:
         """Totals read from usage_daily_totals: (day, employee id, OPD id, category, bytes)."""
         for day, employee_id, org_unit_id, category, total in rows:
+            if not employee_id:
+                continue  # nobody signed in: no quota applies
             key = (day, employee_id, org_unit_id, category)
             delta = total - self._db.get(key, 0)
             self._db[key] = total

@@ -192,7 +192,7 @@ class Accounting:
         server: Proxyserver,
         tunnels: dict[str, tuple[Decision, Employee | None]],
         quota_use: QuotaUse | None = None,
-        over_quota: Callable[[Employee | None, str], bool] | None = None,
+        over_quota: Callable[[Employee | None, str, int], bool] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.writer = writer
@@ -244,21 +244,23 @@ class Accounting:
             if meter.idle():
                 continue
             self._submit(meter.settle(now))
-            if self._over_quota is not None and any(self._runs_over(p) for p in meter.parts.values()):
+            if self._over_quota is not None and any(self._runs_over(meter, p) for p in meter.parts.values()):
                 cut.append(client_id)
         for client_id in cut:
             self._cut(client_id)
 
-    def _runs_over(self, part: Part) -> bool:
+    def _runs_over(self, meter: ConnectionMeter, part: Part) -> bool:
+        """Whether a transfer still running has used up its quota, with what it moved not yet in a row."""
         assert self._over_quota is not None
-        subject = part.subject
+        subject, unbilled = part.subject, meter.unbilled()
         if part.finished:
             return False
         if isinstance(subject, http.HTTPFlow):
             decision: Decision | None = subject.metadata.get("decision")
-            return self._over_quota(subject.metadata.get("employee"), decision.category if decision else "")
+            category = decision.category if decision else ""
+            return self._over_quota(subject.metadata.get("employee"), category, unbilled)
         if isinstance(subject, Tunnel) and subject.decision.action == "passthrough":
-            return self._over_quota(subject.employee, subject.decision.category)
+            return self._over_quota(subject.employee, subject.decision.category, unbilled)
         return False
 
     def _cut(self, client_id: str) -> None:

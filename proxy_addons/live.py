@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -42,11 +43,16 @@ class LiveState:
         self.tz = tz
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
+        self._listening = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        await self.reload(EVERYTHING)
-        self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._reload_when_told())]
+        # Listening before the first load: a change made while the proxy starts is never missed.
+        self._tasks = [asyncio.create_task(self._listen())]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), 10)
+        await self.reload(EVERYTHING)  # what is notified meanwhile is reloaded once more, right after
+        self._tasks.append(asyncio.create_task(self._reload_when_told()))
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -115,6 +121,7 @@ class LiveState:
             try:
                 for channel in CHANNELS:
                     await conn.add_listener(channel, self._notified)
+                self._listening.set()
                 if not first:  # whatever changed while we were away
                     self._dirty |= EVERYTHING
                     self._wake.set()

@@ -176,9 +176,12 @@ class Quotas:
     def client_disconnected(self, client: object) -> None:
         self._refused.discard(getattr(client, "id", ""))
 
-    def over_quota(self, employee: Employee | None, category: str) -> bool:
-        """For accounting: a transfer still running when its quota runs out is cut."""
-        return employee is not None and any(c.exceeded for c in self._checks(employee, category))
+    def over_quota(self, employee: Employee | None, category: str, unbilled: int = 0) -> bool:
+        """For accounting: a transfer still running when its quota runs out (counting what it moved that
+        is not in a row yet) is cut."""
+        if employee is None:
+            return False
+        return any(c.used + unbilled >= c.quota.limit_bytes for c in self._checks(employee, category))
 
     async def _first_notice(self, employee: Employee, check: QuotaCheck) -> bool:
         """Shown once per employee, quota and period, across proxy processes (quota_notices)."""

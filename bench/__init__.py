@@ -1,1 +1,1 @@
-"""`make bench`: requests per second through S'MEDI's proxy against a bare mitmdump on one local origin."""
+"""`make bench`: proxy req/s, usage writer ingest and policy lookup, each against a baseline of the run."""

@@ -42,6 +42,13 @@ def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def cancel_on_sigterm() -> None:
+    """`kill` cleans up like Ctrl-C: SIGTERM cancels the running task, so every `finally` still runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 def tail(path: Path, lines: int = 15) -> str:
     try:
         text = path.read_text(errors="replace").splitlines()[-lines:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import NamedTuple
@@ -30,7 +31,7 @@ class UsageRecord(NamedTuple):
     duration_ms: int
     reference: str | None = None  # shown on a block or warning page
     kind: str = "request"  # request | interval | connection (sql/0008_accounting.sql says what each is)
-    flow_id: str | None = None  # the request (or connection) the row belongs to
+    flow_id: uuid.UUID | None = None  # the request (or connection) the row belongs to
 
 
 COLUMNS = UsageRecord._fields
@@ -48,24 +49,10 @@ class HourlyRow(NamedTuple):
     bytes_down: int
 
 
-def rollup_hourly(records: Iterable[UsageRecord]) -> list[HourlyRow]:
-    """Sum a batch by hour × employee × host × category, as usage_hourly keeps it."""
-    totals: dict[tuple[datetime, int, str, str], list[int]] = {}
-    for r in records:
-        key = (r.ts.replace(minute=0, second=0, microsecond=0), r.employee_id or 0, r.host, r.category)
-        sums = totals.setdefault(key, [0, 0, 0, 0])
-        sums[0] += r.kind == "request"  # intervals and connection bytes are parts, not requests
-        sums[1] += r.decision in BLOCKING_DECISIONS
-        sums[2] += r.bytes_up
-        sums[3] += r.bytes_down
-    return [HourlyRow(*key, *sums) for key, sums in totals.items()]
-
-
 class DailyRow(NamedTuple):
     day: date  # local day in SMEDI_TZ
     employee_id: int
     org_unit_id: int  # the employee's OPD when the bytes were used; 0 for none
-    host: str
     category: str
     requests: int
     blocked: int
@@ -73,40 +60,44 @@ class DailyRow(NamedTuple):
     bytes_down: int
 
 
-class TotalsRow(NamedTuple):
-    day: date
-    employee_id: int
-    org_unit_id: int
-    category: str
-    bytes_up: int
-    bytes_down: int
-
-
-def rollup_daily(records: Iterable[UsageRecord], tz: ZoneInfo) -> list[DailyRow]:
-    """Sum a batch by local day × employee × OPD × host × category, as usage_daily keeps it."""
-    totals: dict[tuple[date, int, int, str, str], list[int]] = {}
-    # One time-zone conversion per UTC hour of the batch, where that hour lies within one local day.
-    days: dict[datetime, date | None] = {}
+def rollups(records: Iterable[UsageRecord], tz: ZoneInfo) -> tuple[list[HourlyRow], list[DailyRow]]:
+    """Sum a batch as usage_hourly (hour × employee × host × category) and usage_daily_totals (local day
+    × employee × OPD × category) keep it, in one pass. Intervals and connection bytes count as bytes, not
+    as requests."""
+    hourly: dict[tuple[datetime, int, str, str], list[int]] = {}
+    daily: dict[tuple[date, int, int, str], list[int]] = {}
+    # The writer's hot loop (tens of thousands of records a second): one time-zone conversion per UTC
+    # hour of the batch, where that hour lies within one local day, and no list made for a known key.
+    hours: dict[tuple[int, int, int, int], tuple[datetime, date | None]] = {}
     for r in records:
-        hour = r.ts.replace(minute=0, second=0, microsecond=0)
-        if hour not in days:
+        ts = r.ts
+        slot = hours.get((ts.year, ts.month, ts.day, ts.hour))
+        if slot is None:
+            hour = ts.replace(minute=0, second=0, microsecond=0)
             local = hour.astimezone(tz)
-            days[hour] = local.date() if local.minute == 0 else None  # e.g. India: UTC+5:30
-        day = days[hour] or r.ts.astimezone(tz).date()
-        key = (day, r.employee_id or 0, r.org_unit_id or 0, r.host, r.category)
-        sums = totals.setdefault(key, [0, 0, 0, 0])
-        sums[0] += r.kind == "request"
-        sums[1] += r.decision in BLOCKING_DECISIONS
-        sums[2] += r.bytes_up
-        sums[3] += r.bytes_down
-    return [DailyRow(*key, *sums) for key, sums in totals.items()]
-
-
-def rollup_totals(daily: Iterable[DailyRow]) -> list[TotalsRow]:
-    """The daily rows without the host: what quotas count."""
-    totals: dict[tuple[date, int, int, str], list[int]] = {}
-    for d in daily:
-        sums = totals.setdefault((d.day, d.employee_id, d.org_unit_id, d.category), [0, 0])
-        sums[0] += d.bytes_up
-        sums[1] += d.bytes_down
-    return [TotalsRow(*key, *sums) for key, sums in totals.items()]
+            slot = hours[(ts.year, ts.month, ts.day, ts.hour)] = (hour, local.date() if local.minute == 0 else None)
+        hour, day = slot
+        employee, category = r.employee_id or 0, r.category
+        request, blocked = r.kind == "request", r.decision in BLOCKING_DECISIONS
+        key = (hour, employee, r.host, category)
+        sums = hourly.get(key)
+        if sums is None:
+            hourly[key] = [request, blocked, r.bytes_up, r.bytes_down]
+        else:
+            sums[0] += request
+            sums[1] += blocked
+            sums[2] += r.bytes_up
+            sums[3] += r.bytes_down
+        day_key = (day or ts.astimezone(tz).date(), employee, r.org_unit_id or 0, category)  # e.g. UTC+5:30
+        sums = daily.get(day_key)
+        if sums is None:
+            daily[day_key] = [request, blocked, r.bytes_up, r.bytes_down]
+        else:
+            sums[0] += request
+            sums[1] += blocked
+            sums[2] += r.bytes_up
+            sums[3] += r.bytes_down
+    return (
+        [HourlyRow(*key, *map(int, sums)) for key, sums in sorted(hourly.items())],
+        [DailyRow(*key, *map(int, sums)) for key, sums in sorted(daily.items())],
+    )  # sorted: concurrent writers lock rollup rows in one order, never in a cycle

@@ -87,13 +87,17 @@ def label_empty_keys(row: dict[str, Any], by: str) -> dict[str, Any]:
 
 
 async def usage_report(
-    db: asyncpg.Pool | asyncpg.Connection, first: date, last: date, by: str
+    db: asyncpg.Pool | asyncpg.Connection, first: date, last: date, by: str, tz: ZoneInfo
 ) -> list[dict[str, Any]]:
-    """Totals over the local days first..last (both included) per employee, org, host or category."""
+    """Totals over the local days first..last (both included) per employee, org, host or category:
+    from the daily rollup, or for hosts from the hourly one (the daily rollup has no hosts)."""
     query, _keys = _grouping(by)
     if first > last:
         raise ValueError(f"the first day {first} is after the last day {last}")
-    rows = await db.fetch(getattr(report_queries, query), first, last)
+    bounds = (
+        (local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1]) if by == "host" else (first, last)
+    )
+    rows = await db.fetch(getattr(report_queries, query), *bounds)
     return [label_empty_keys(dict(r), by) for r in rows]
 
 

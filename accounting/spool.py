@@ -30,6 +30,7 @@ def encode(batch: Batch) -> bytes:
     for r in batch.records:
         row: list[object] = list(r)
         row[0], row[3] = r.ts.isoformat(), None if r.client_ip is None else str(r.client_ip)
+        row[-1] = None if r.flow_id is None else str(r.flow_id)
         lines.append(json.dumps(row, separators=(",", ":")))
     return ("\n".join(lines) + "\n").encode()
 
@@ -43,6 +44,7 @@ def decode(data: bytes) -> Batch:
         values = json.loads(line)
         values[0] = datetime.fromisoformat(values[0])
         values[3] = None if values[3] is None else ipaddress.ip_address(values[3])
+        values[-1] = None if values[-1] is None else uuid.UUID(values[-1])
         records.append(UsageRecord(*values))
     if len(records) != meta["records"]:
         raise ValueError(f"expected {meta['records']} records, found {len(records)}")

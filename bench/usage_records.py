@@ -113,7 +113,7 @@ def generated_records(count: int, rng: random.Random) -> list[UsageRecord]:
                 duration_ms=int(rng.lognormvariate(4.5, 1.2)),
                 reference=f"B{rng.getrandbits(32):08x}" if decision == "block" else None,
                 kind="request",
-                flow_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                flow_id=uuid.UUID(int=rng.getrandbits(128), version=4),
             )
         )
     return records

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from accounting.records import COLUMNS, UsageRecord
-from accounting.writer import QUEUE_LIMIT, UsageWriter, WriterStats
+from accounting.writer import QUEUE_LIMIT, UsageWriter, WriterStats, prepare_connection
 from bench.services import BenchError, Database, bench_database, cancel_on_sigterm, log
 from bench.usage_records import CATEGORIES, EMPLOYEES, HOSTS, generated_records
 from smedi.db import connect, create_pool, migrate
@@ -91,7 +91,7 @@ async def through_writer(
     url: str, records: list[UsageRecord], spool_dir: Path
 ) -> tuple[float, float, WriterStats]:
     """Submit every record while the writer runs, then close it: wall and CPU seconds, its counters."""
-    pool = await create_pool(url, max_size=4)  # as the proxy opens it
+    pool = await create_pool(url, max_size=2, setup=prepare_connection)  # as the proxy opens it
     try:
         writer = UsageWriter(pool, TZ, spool_dir)
         task = asyncio.create_task(writer.run())

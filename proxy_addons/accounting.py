@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,7 +89,7 @@ def _row(share: Share) -> UsageRecord:
             category=decision.category if decision else "",
             rule=decision.rule if decision else "",
             reference=subject.metadata.get("reference"),
-            flow_id=subject.id,
+            flow_id=uuid.UUID(subject.id),
             **common,  # type: ignore[arg-type]
         )
     if isinstance(subject, Tunnel):
@@ -104,7 +105,7 @@ def _row(share: Share) -> UsageRecord:
             decision=decision.action,
             category=decision.category,
             rule=decision.rule,
-            flow_id=subject.client.id,
+            flow_id=uuid.UUID(subject.client.id),
             **common,  # type: ignore[arg-type]
         )
     assert isinstance(subject, connection.Client)
@@ -119,7 +120,7 @@ def _row(share: Share) -> UsageRecord:
         decision="error",  # bytes on a connection that never made a request we understood
         category="",
         rule="",
-        flow_id=subject.id,
+        flow_id=uuid.UUID(subject.id),
         **common,  # type: ignore[arg-type]
     )
 

@@ -10,7 +10,7 @@ import structlog
 from mitmproxy.master import Master
 from mitmproxy.options import Options
 
-from accounting.writer import Retention, UsageWriter
+from accounting.writer import Retention, UsageWriter, prepare_connection
 from certs.authority import build_upstream_bundle, ensure_ca
 from proxy_addons.addresses import Addresses
 from proxy_addons.chain import addons
@@ -52,8 +52,10 @@ async def run_proxy(settings: Settings, *, accounting: bool = True) -> None:
     assert settings.database_url, "the command line resolves the database before starting the proxy"
     ensure_ca(settings.certs_dir)
     pool = await create_pool(settings.database_url, max_size=4)
+    # The writer's own connections: a COPY never waits behind a policy reload, and they carry its codecs.
+    writer_pool = await create_pool(settings.database_url, max_size=2, setup=prepare_connection)
     state = LiveState(pool, settings.database_url, settings.tz)
-    writer = usage_writer(pool, settings) if accounting else None
+    writer = usage_writer(writer_pool, settings) if accounting else None
     addresses = Addresses(state, pool, settings.lease_idle)
     try:
         await state.start()  # before the listeners open: no flow meets an empty policy
@@ -90,4 +92,5 @@ async def run_proxy(settings: Settings, *, accounting: bool = True) -> None:
                 await metrics.cleanup()
     finally:
         await state.close()
+        await writer_pool.close()
         await pool.close()

@@ -18,33 +18,23 @@ CREATE TABLE usage_batches (
 );
 CREATE INDEX usage_batches_written_at ON usage_batches (written_at);
 
--- Local days (SMEDI_TZ) per employee × OPD (at the time of use) × host × category: reports over dates.
-CREATE TABLE usage_daily (
+-- The daily rollup: local days (SMEDI_TZ) per employee × OPD (at the time of use) × category, without
+-- the host (usage_hourly has it): what quotas count and what reports over dates read. Small enough for
+-- every proxy to follow through updated_at.
+CREATE TABLE usage_daily_totals (
     day         date NOT NULL,
     employee_id integer NOT NULL DEFAULT 0,  -- 0: not signed in
     org_unit_id integer NOT NULL DEFAULT 0,  -- 0: no OPD
-    host        text NOT NULL,
     category    text NOT NULL DEFAULT '',
     requests    bigint NOT NULL DEFAULT 0,
     blocked     bigint NOT NULL DEFAULT 0,
-    bytes_up    bigint NOT NULL DEFAULT 0,
-    bytes_down  bigint NOT NULL DEFAULT 0,
-    PRIMARY KEY (day, employee_id, org_unit_id, host, category)
-);
-CREATE INDEX usage_daily_employee ON usage_daily (employee_id, day);
-
--- The same without the host: what quotas count. Small enough for every proxy to follow (updated_at).
-CREATE TABLE usage_daily_totals (
-    day         date NOT NULL,
-    employee_id integer NOT NULL DEFAULT 0,
-    org_unit_id integer NOT NULL DEFAULT 0,
-    category    text NOT NULL DEFAULT '',
     bytes_up    bigint NOT NULL DEFAULT 0,
     bytes_down  bigint NOT NULL DEFAULT 0,
     updated_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (day, employee_id, org_unit_id, category)
 );
 CREATE INDEX usage_daily_totals_updated ON usage_daily_totals (updated_at);
+CREATE INDEX usage_daily_totals_employee ON usage_daily_totals (employee_id, day);
 
 -- Byte quotas. employee: one employee's traffic; org: an OPD's (and its sub-units') traffic together;
 -- category: one category's traffic, counted per employee, for everyone or narrowed to an OPD or one

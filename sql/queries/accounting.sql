@@ -56,26 +56,17 @@ SELECT hour, sum(requests)::bigint AS requests, sum(blocked)::bigint AS blocked,
 INSERT INTO usage_batches (id, records) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING true;
 
 -- name: upsert_daily
--- Adds a batch's totals to the daily rollup. $1..$9 parallel arrays: day, employee_id, org_unit_id,
--- host, category, requests, blocked, bytes_up, bytes_down.
-INSERT INTO usage_daily AS u (day, employee_id, org_unit_id, host, category, requests, blocked, bytes_up,
-                              bytes_down)
-SELECT * FROM unnest($1::date[], $2::integer[], $3::integer[], $4::text[], $5::text[],
-                     $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-ON CONFLICT (day, employee_id, org_unit_id, host, category) DO UPDATE
+-- Adds a batch's totals to the daily rollup (what quotas count). $1..$8 parallel arrays: day,
+-- employee_id, org_unit_id, category, requests, blocked, bytes_up, bytes_down.
+INSERT INTO usage_daily_totals AS u (day, employee_id, org_unit_id, category, requests, blocked, bytes_up,
+                                     bytes_down, updated_at)
+SELECT *, clock_timestamp()
+  FROM unnest($1::date[], $2::integer[], $3::integer[], $4::text[], $5::bigint[], $6::bigint[],
+              $7::bigint[], $8::bigint[])
+ON CONFLICT (day, employee_id, org_unit_id, category) DO UPDATE
    SET requests   = u.requests + excluded.requests,
        blocked    = u.blocked + excluded.blocked,
        bytes_up   = u.bytes_up + excluded.bytes_up,
-       bytes_down = u.bytes_down + excluded.bytes_down;
-
--- name: upsert_daily_totals
--- Adds a batch's totals to what quotas count. $1..$6 parallel arrays: day, employee_id, org_unit_id,
--- category, bytes_up, bytes_down.
-INSERT INTO usage_daily_totals AS u (day, employee_id, org_unit_id, category, bytes_up, bytes_down, updated_at)
-SELECT *, clock_timestamp()
-  FROM unnest($1::date[], $2::integer[], $3::integer[], $4::text[], $5::bigint[], $6::bigint[])
-ON CONFLICT (day, employee_id, org_unit_id, category) DO UPDATE
-   SET bytes_up   = u.bytes_up + excluded.bytes_up,
        bytes_down = u.bytes_down + excluded.bytes_down,
        updated_at = clock_timestamp();
 
@@ -85,8 +76,7 @@ SELECT drop_usage_partitions_before($1);
 
 -- name: delete_rollups_before
 -- Retention of the rollups: hours and days before $1 (date, UTC for hours, local for days).
-WITH hourly AS (DELETE FROM usage_hourly WHERE hour < $1::date::timestamp AT TIME ZONE 'UTC'),
-     daily AS (DELETE FROM usage_daily WHERE day < $1)
+WITH hourly AS (DELETE FROM usage_hourly WHERE hour < $1::date::timestamp AT TIME ZONE 'UTC')
 DELETE FROM usage_daily_totals WHERE day < $1;
 
 -- name: delete_batches_before

@@ -1,4 +1,5 @@
--- Usage reports over local days (SMEDI_TZ) from the daily rollup usage_daily, never the raw events.
+-- Usage reports over local days (SMEDI_TZ) from the rollups, never the raw events: usage_daily_totals
+-- per employee, OPD and category; usage_hourly for hosts (within the local days' UTC bounds).
 -- Every block returns requests, blocked, bytes_up, bytes_down and bytes (up + down), the largest total
 -- first, then by the row's key. An id no longer in its table (a deleted employee or OPD) is shown as
 -- '#id' rather than merged into the row of nobody or no OPD.
@@ -12,7 +13,7 @@ SELECT CASE WHEN u.employee_id = 0 THEN '' ELSE coalesce(e.username, '#' || u.em
        sum(u.requests)::bigint AS requests, sum(u.blocked)::bigint AS blocked,
        sum(u.bytes_up)::bigint AS bytes_up, sum(u.bytes_down)::bigint AS bytes_down,
        sum(u.bytes_up + u.bytes_down)::bigint AS bytes
-  FROM usage_daily u
+  FROM usage_daily_totals u
   LEFT JOIN employees e ON e.id = u.employee_id
   LEFT JOIN org_units o ON o.id = e.org_unit_id
  WHERE u.day BETWEEN $1 AND $2
@@ -20,27 +21,27 @@ SELECT CASE WHEN u.employee_id = 0 THEN '' ELSE coalesce(e.username, '#' || u.em
  ORDER BY bytes DESC, username;
 
 -- name: usage_by_org_days
--- Totals per OPD at the time of use (usage_daily.org_unit_id). $1 first day, $2 last day (dates, both
+-- Totals per OPD at the time of use (usage_daily_totals.org_unit_id). $1 first day, $2 last day (dates, both
 -- included). Traffic with no OPD (org_unit_id 0) is one row with org_code ''.
 SELECT CASE WHEN u.org_unit_id = 0 THEN '' ELSE coalesce(o.code, '#' || u.org_unit_id) END AS org_code,
        coalesce(o.name, '') AS org_name,
        sum(u.requests)::bigint AS requests, sum(u.blocked)::bigint AS blocked,
        sum(u.bytes_up)::bigint AS bytes_up, sum(u.bytes_down)::bigint AS bytes_down,
        sum(u.bytes_up + u.bytes_down)::bigint AS bytes
-  FROM usage_daily u
+  FROM usage_daily_totals u
   LEFT JOIN org_units o ON o.id = u.org_unit_id
  WHERE u.day BETWEEN $1 AND $2
  GROUP BY u.org_unit_id, o.code, o.name
  ORDER BY bytes DESC, org_code;
 
 -- name: usage_by_host_days
--- Totals per host. $1 first day, $2 last day (dates, both included).
+-- Totals per host. $1 start, $2 end (timestamptz: where the first local day starts and the last ends).
 SELECT host,
        sum(requests)::bigint AS requests, sum(blocked)::bigint AS blocked,
        sum(bytes_up)::bigint AS bytes_up, sum(bytes_down)::bigint AS bytes_down,
        sum(bytes_up + bytes_down)::bigint AS bytes
-  FROM usage_daily
- WHERE day BETWEEN $1 AND $2
+  FROM usage_hourly
+ WHERE hour >= $1 AND hour < $2
  GROUP BY host
  ORDER BY bytes DESC, host;
 
@@ -51,7 +52,7 @@ SELECT u.category, coalesce(c.name_id, '') AS name_id, coalesce(c.name_en, '') A
        sum(u.requests)::bigint AS requests, sum(u.blocked)::bigint AS blocked,
        sum(u.bytes_up)::bigint AS bytes_up, sum(u.bytes_down)::bigint AS bytes_down,
        sum(u.bytes_up + u.bytes_down)::bigint AS bytes
-  FROM usage_daily u
+  FROM usage_daily_totals u
   LEFT JOIN categories c ON c.slug = u.category
  WHERE u.day BETWEEN $1 AND $2
  GROUP BY u.category, c.name_id, c.name_en

@@ -61,7 +61,12 @@ def test_a_tunnel_alone_is_one_request_at_close_and_intervals_meanwhile() -> Non
     (interval,) = meter.settle(6.0)
     meter.down += 7
     (final,) = meter.settle(7.0, closing=True)
-    assert (interval.kind, interval.bytes_down, final.kind, final.bytes_down) == ("interval", 50_000, "request", 7)
+    assert (interval.kind, interval.bytes_down, final.kind, final.bytes_down) == (
+        "interval",
+        50_000,
+        "request",
+        7,
+    )
     assert not meter.parts
 
 

@@ -20,8 +20,10 @@ DISKOMINFO, BIDANG = 3, 4  # BIDANG is a sub-unit of DISKOMINFO
 def row(
     employee: int = BUDI, org: int = BIDANG, down: int = 1000, at: datetime = NOON, category: str = ""
 ) -> UsageRecord:
-    return UsageRecord(at, employee, org, ipaddress.ip_address("198.18.1.2"), "video.test", "https", "GET", 200,
-                       "allow", category, "", 0, down, 0, down, 5)  # fmt: skip
+    ip = ipaddress.ip_address("198.18.1.2")
+    return UsageRecord(
+        at, employee, org, ip, "video.test", "https", "GET", 200, "allow", category, "", 0, down, 0, down, 5
+    )
 
 
 def use(*quotas: Quota) -> QuotaUse:
@@ -31,8 +33,16 @@ def use(*quotas: Quota) -> QuotaUse:
     return q
 
 
-def used(q: QuotaUse, employee: int = BUDI, org_path: tuple[int, ...] = (DISKOMINFO, BIDANG), category: str = "",
-         now: datetime = NOON) -> list[int]:  # fmt: skip
+ORG_PATH = (DISKOMINFO, BIDANG)
+
+
+def used(
+    q: QuotaUse,
+    employee: int = BUDI,
+    org_path: tuple[int, ...] = ORG_PATH,
+    category: str = "",
+    now: datetime = NOON,
+) -> list[int]:
     return [c.used for c in q.checks(employee, org_path, category, now)]
 
 

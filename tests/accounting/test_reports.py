@@ -18,6 +18,7 @@ from accounting.reports import (
     usage_by_hour,
     usage_report,
 )
+from tests.usage_fixtures import write_usage
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -80,14 +81,7 @@ async def usage_days(db: asyncpg.Pool) -> asyncpg.Pool:
         (date(2026, 12, 3), 0, 0, "aaa.test", "", 1, 0, 1, 1),  # ties old.test: the key decides
         (date(2026, 12, 4), siti, bkpp, "news.test", "", 100, 0, 10**9, 10**9),  # after
     ]
-    await db.copy_records_to_table(
-        "usage_daily",
-        records=rows,
-        columns=[
-            "day", "employee_id", "org_unit_id", "host", "category", "requests", "blocked", "bytes_up",
-            "bytes_down",
-        ],
-    )  # fmt: skip
+    await write_usage(db, rows)
     return db
 
 
@@ -100,7 +94,7 @@ def counts(requests: int, blocked: int, up: int, down: int) -> dict[str, int]:
 
 
 async def test_usage_per_employee_over_days(usage_days: asyncpg.Pool) -> None:
-    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "employee")
+    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "employee", JAKARTA)
     assert rows == [
         {
             "username": "budi",
@@ -116,7 +110,7 @@ async def test_usage_per_employee_over_days(usage_days: asyncpg.Pool) -> None:
 
 
 async def test_usage_per_org_counts_the_opd_at_the_time_of_use(usage_days: asyncpg.Pool) -> None:
-    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "org")
+    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "org", JAKARTA)
     assert rows == [
         {"org_code": "DISKOMINFO", "org_name": "Dinas Kominfo", **counts(17, 1, 1700, 57000)},
         {"org_code": "", "org_name": NO_OPD, **counts(6, 0, 402, 4002)},
@@ -126,7 +120,7 @@ async def test_usage_per_org_counts_the_opd_at_the_time_of_use(usage_days: async
 
 
 async def test_usage_per_host_ties_ordered_by_host(usage_days: asyncpg.Pool) -> None:
-    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "host")
+    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "host", JAKARTA)
     assert rows == [
         {"host": "video.test", **counts(10, 0, 1000, 50000)},
         {"host": "news.test", **counts(11, 1, 1100, 11000)},
@@ -138,7 +132,7 @@ async def test_usage_per_host_ties_ordered_by_host(usage_days: asyncpg.Pool) -> 
 
 
 async def test_usage_per_category_names_the_category_when_it_exists(usage_days: asyncpg.Pool) -> None:
-    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "category")
+    rows = await usage_report(usage_days, DECEMBER_1, DECEMBER_3, "category", JAKARTA)
     streaming = {"category": "streaming", "name_id": "Streaming video", "name_en": "Video streaming"}
     nothing = {"category": "", "name_id": "(tanpa kategori)", "name_en": "(no category)"}
     assert rows == [
@@ -154,16 +148,16 @@ async def test_usage_per_category_names_the_category_when_it_exists(usage_days: 
 async def test_both_ends_of_the_range_are_included_and_nothing_beyond(
     usage_days: asyncpg.Pool, by: str
 ) -> None:
-    first = await usage_report(usage_days, DECEMBER_1, DECEMBER_1, by)
-    last = await usage_report(usage_days, DECEMBER_3, DECEMBER_3, by)
+    first = await usage_report(usage_days, DECEMBER_1, DECEMBER_1, by, JAKARTA)
+    last = await usage_report(usage_days, DECEMBER_3, DECEMBER_3, by, JAKARTA)
     assert report_total(first) == counts(10, 0, 1000, 50000)
     assert report_total(last) == counts(7, 1, 502, 5002)
     assert all(tuple(r) == report_columns(by) for r in first + last)
-    assert await usage_report(usage_days, date(2026, 1, 1), date(2026, 11, 29), by) == []
+    assert await usage_report(usage_days, date(2026, 1, 1), date(2026, 11, 29), by, JAKARTA) == []
 
 
 async def test_a_report_refuses_a_reversed_range_and_an_unknown_grouping(db: asyncpg.Pool) -> None:
     with pytest.raises(ValueError, match="after the last day"):
-        await usage_report(db, DECEMBER_3, DECEMBER_1, "employee")
-    with pytest.raises(ValueError, match="cannot group a report by 'host; DROP TABLE usage_daily'"):
-        await usage_report(db, DECEMBER_1, DECEMBER_3, "host; DROP TABLE usage_daily")
+        await usage_report(db, DECEMBER_3, DECEMBER_1, "employee", JAKARTA)
+    with pytest.raises(ValueError, match="cannot group a report by 'host; DROP TABLE usage_daily_totals'"):
+        await usage_report(db, DECEMBER_1, DECEMBER_3, "host; DROP TABLE usage_daily_totals", JAKARTA)

@@ -75,7 +75,9 @@ async def test_notice_at_80_percent_once_then_the_quota_page(gateway: Gateway, d
     assert "/kuota/saya" in body.decode()
 
 
-async def test_a_download_still_running_is_cut_when_its_quota_runs_out(gateway: Gateway, database_url: str) -> None:
+async def test_a_download_still_running_is_cut_when_its_quota_runs_out(
+    gateway: Gateway, database_url: str
+) -> None:
     limit = 3 * MIB
     await add_quota(database_url, limit)
     rc, out, err = await curl(

@@ -32,7 +32,8 @@ async def setup(db: asyncpg.Pool, limit: int = 10_000) -> tuple[Employee, Quota]
         org,
     )
     qid = await db.fetchval(
-        "INSERT INTO quotas (scope, employee_id, period, limit_bytes) VALUES ('employee', $1, 'day', $2) RETURNING id",
+        "INSERT INTO quotas (scope, employee_id, period, limit_bytes) "
+        "VALUES ('employee', $1, 'day', $2) RETURNING id",
         eid,
         limit,
     )
@@ -49,26 +50,10 @@ def addon(db: asyncpg.Pool, quota: Quota, clock: list[datetime]) -> Quotas:
 
 
 def spend(quotas: Quotas, employee: Employee, amount: int, at: datetime) -> None:
-    quotas.use.add_local(
-        UsageRecord(
-            at,
-            employee.id,
-            employee.org_unit_id,
-            ipaddress.ip_address("127.0.0.1"),
-            "news.test",
-            "http",
-            "GET",
-            200,
-            "allow",
-            "",
-            "",
-            0,
-            amount,
-            0,
-            amount,
-            1,
-        )  # fmt: skip
-    )
+    ip = ipaddress.ip_address("127.0.0.1")
+    record = UsageRecord(at, employee.id, employee.org_unit_id, ip, "news.test", "http", "GET", 200, "allow",
+                         "", "", 0, amount, 0, amount, 1)  # fmt: skip
+    quotas.use.add_local(record)
 
 
 def page_flow(
@@ -162,7 +147,8 @@ async def test_the_follower_reads_other_processes_totals(db: asyncpg.Pool) -> No
     quotas = addon(db, quota, [datetime.now(UTC)])
     today = datetime.now(JAKARTA).date()
     await db.execute(
-        "INSERT INTO usage_daily_totals (day, employee_id, org_unit_id, bytes_up, bytes_down) VALUES ($1, $2, $3, 100, 5000)",
+        "INSERT INTO usage_daily_totals (day, employee_id, org_unit_id, bytes_up, bytes_down) "
+        "VALUES ($1, $2, $3, 100, 5000)",
         today,
         employee.id,
         employee.org_unit_id,

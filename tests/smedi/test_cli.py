@@ -6,12 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
 from accounting.reports import COUNTS, GROUPINGS
+from smedi.db import create_pool
+from tests.usage_fixtures import write_usage
 
 
 def smedi(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -174,21 +178,20 @@ async def usage_env(env: dict[str, str], database_url: str) -> dict[str, str]:
         ).returncode
         == 0
     )
-    conn = await asyncpg.connect(database_url)
+    pool = await create_pool(database_url)
     try:
-        await conn.execute(
-            "INSERT INTO usage_daily (day, employee_id, org_unit_id, host, category, requests, blocked, "
-            "bytes_up, bytes_down) "
-            "SELECT (now() AT TIME ZONE 'Asia/Jakarta')::date, id, org_unit_id, 'news.test', '', "
-            "3, 1, 100, 2000 FROM employees WHERE username = 'budi' UNION ALL "
-            "SELECT '2025-12-01', id, org_unit_id, 'video.test', 'streaming', 10, 0, 1024, 1571840 "
-            "FROM employees WHERE username = 'budi' UNION ALL "
-            "SELECT '2025-12-04', id, org_unit_id, 'video.test', 'streaming', 1, 0, 1, 1 "
-            "FROM employees WHERE username = 'budi' UNION ALL "
-            "SELECT '2025-12-03', 0, 0, 'news.test', '', 2, 0, 50, 450"
-        )
+        budi, org = (
+            await pool.fetchrow("SELECT id, org_unit_id FROM employees WHERE username = 'budi'")
+        ).values()
+        today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+        await write_usage(pool, [
+            (today, budi, org, "news.test", "", 3, 1, 100, 2000),
+            (date(2025, 12, 1), budi, org, "video.test", "streaming", 10, 0, 1024, 1571840),
+            (date(2025, 12, 4), budi, org, "video.test", "streaming", 1, 0, 1, 1),
+            (date(2025, 12, 3), 0, 0, "news.test", "", 2, 0, 50, 450),
+        ])  # fmt: skip
     finally:
-        await conn.close()
+        await pool.close()
     return env
 
 

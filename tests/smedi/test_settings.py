@@ -39,6 +39,15 @@ def test_portal_url_derives_from_the_listen_address() -> None:
         ("SMEDI_LEASE_IDLE", "soon", "SMEDI_LEASE_IDLE: expected a duration such as 45s, 30m"),
         ("SMEDI_LEASE_MAX", "0h", "SMEDI_LEASE_MAX: expected a duration"),
         ("SMEDI_LEASE_MAX", "10", "SMEDI_LEASE_MAX: expected a duration"),
+        ("SMEDI_RETENTION_DAYS", "-3", "SMEDI_RETENTION_DAYS: expected a number of days"),
+        (
+            "SMEDI_ROLLUP_RETENTION_DAYS",
+            "two years",
+            "SMEDI_ROLLUP_RETENTION_DAYS: expected a number of days",
+        ),
+        ("SMEDI_SPOOL_MAX", "lots", "SMEDI_SPOOL_MAX: expected a size such as 500M"),
+        ("SMEDI_SPOOL_MAX", "0", "SMEDI_SPOOL_MAX: expected a size"),
+        ("SMEDI_METRICS_LISTEN", "9180", "SMEDI_METRICS_LISTEN: expected HOST:PORT"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_expected_form(name: str, value: str, message: str) -> None:
@@ -80,3 +89,21 @@ def test_lease_durations() -> None:
     s = load_settings({"SMEDI_LEASE_IDLE": "45s", "SMEDI_LEASE_MAX": " 2D "})
     assert (s.lease_idle.total_seconds(), s.lease_max.total_seconds()) == (45, 2 * 86400)
     assert load_settings({}).lease_idle.total_seconds() == 1800
+
+
+def test_accounting_settings() -> None:
+    s = load_settings(
+        {"SMEDI_RETENTION_DAYS": "30", "SMEDI_SPOOL_MAX": "500M", "SMEDI_METRICS_LISTEN": "127.0.0.1:9180"}
+    )
+    assert (s.retention_days, s.spool_max_bytes, str(s.metrics_listen)) == (
+        30,
+        500 * 1024**2,
+        "127.0.0.1:9180",
+    )
+    defaults = load_settings({})
+    assert (defaults.retention_days, defaults.rollup_retention_days, defaults.spool_max_bytes) == (
+        90,
+        730,
+        1024**3,
+    )
+    assert defaults.metrics_listen is None and defaults.spool_dir == defaults.home / "spool"

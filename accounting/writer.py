@@ -9,7 +9,7 @@ import ipaddress
 import itertools
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 
-from accounting.records import COLUMNS, UsageRecord, rollups
+from accounting.records import COLUMNS, UsageRecord
 from accounting.spool import Batch, Spool, SpoolFull, decode
 from smedi.sql import load_queries
 
@@ -27,7 +27,7 @@ queries = load_queries("accounting")
 
 FLUSH_SECONDS = 0.5  # a crash loses at most this long of records; reports lag under a second
 BATCH_SIZE = 5000
-CONCURRENT_BATCHES = 2  # rollup rows are upserted in key order, so two writers never deadlock
+CONCURRENT_BATCHES = 2  # rollup rows are taken in key order (write_batch), so two never deadlock
 QUEUE_LIMIT = 200_000  # records held in memory when neither PostgreSQL nor the spool takes them
 RETRY_SECONDS = 2.0  # while PostgreSQL is away, batches go straight to the spool between attempts
 WRITE_TIMEOUT = 15.0  # a PostgreSQL that hangs (not only one that refuses) sends batches to the spool
@@ -226,15 +226,14 @@ class UsageWriter:
     async def _write(self, batch: Batch) -> None:
         async with asyncio.timeout(WRITE_TIMEOUT), self._pool.acquire() as conn:
             await self._maintain(conn)
+            await conn.execute(queries.create_batch_table)
             async with conn.transaction():
                 # The batch id makes a replay of an already committed batch (the answer was lost) a no-op.
                 if not await conn.fetchval(queries.claim_batch, batch.id, len(batch.records)):
                     log.info("usage_batch_already_written", batch=str(batch.id))
                     return
-                await conn.copy_records_to_table("usage_events", records=batch.records, columns=COLUMNS)
-                hourly, daily = rollups(batch.records, self._tz)
-                await _upsert(conn, queries.upsert_hourly, hourly)
-                await _upsert(conn, queries.upsert_daily, daily)
+                await conn.copy_records_to_table("usage_batch", records=batch.records, columns=COLUMNS)
+                await conn.execute(queries.write_batch, self._tz.key)
         self.stats.written += len(batch.records)
         self.stats.batches += 1
         if self.on_commit is not None:
@@ -282,8 +281,3 @@ async def prepare_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
         "inet", schema="pg_catalog", encoder=_encode_inet, decoder=_decode_inet, format="binary"
     )
-
-
-async def _upsert(conn: asyncpg.Connection, query: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if rows:
-        await conn.execute(query, *(list(col) for col in zip(*rows, strict=True)))

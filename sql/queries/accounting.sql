@@ -4,18 +4,6 @@
 -- Creates the daily partitions of usage_events. $1 first day (date), $2 number of days.
 SELECT ensure_usage_partitions($1, $2);
 
--- name: upsert_hourly
--- Adds a batch's totals to the hourly rollup. $1..$8 parallel arrays: hour, employee_id, host,
--- category, requests, blocked, bytes_up, bytes_down.
-INSERT INTO usage_hourly AS u (hour, employee_id, host, category, requests, blocked, bytes_up, bytes_down)
-SELECT * FROM unnest($1::timestamptz[], $2::integer[], $3::text[], $4::text[],
-                     $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
-ON CONFLICT (hour, employee_id, host, category) DO UPDATE
-   SET requests   = u.requests + excluded.requests,
-       blocked    = u.blocked + excluded.blocked,
-       bytes_up   = u.bytes_up + excluded.bytes_up,
-       bytes_down = u.bytes_down + excluded.bytes_down;
-
 -- name: usage_by_employee
 -- Totals per employee between two instants (a local day in SMEDI_TZ). $1 start, $2 end.
 SELECT e.username, e.full_name, coalesce(o.code, '') AS org_code, coalesce(o.name, '') AS org_name,
@@ -55,14 +43,39 @@ SELECT hour, sum(requests)::bigint AS requests, sum(blocked)::bigint AS blocked,
 -- after a lost answer). $1 batch id (uuid), $2 number of records.
 INSERT INTO usage_batches (id, records) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING true;
 
--- name: upsert_daily
--- Adds a batch's totals to the daily rollup (what quotas count). $1..$8 parallel arrays: day,
--- employee_id, org_unit_id, category, requests, blocked, bytes_up, bytes_down.
+-- name: create_batch_table
+-- The writer's staging table: a batch is COPYed here, then write_batch moves it. No parameters.
+CREATE TEMP TABLE IF NOT EXISTS usage_batch (LIKE usage_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+
+-- name: write_batch
+-- Moves the staged batch into usage_events and adds it to both rollups, in one statement of the
+-- writer's transaction: a report never differs from the raw events. Rollup rows are taken in key order,
+-- so two writers wait for each other but never deadlock. Intervals and connection rows count bytes, not
+-- requests. $1 the time zone of local days (SMEDI_TZ).
+WITH events AS (
+    INSERT INTO usage_events SELECT * FROM usage_batch
+), hourly AS (
+    INSERT INTO usage_hourly AS u (hour, employee_id, host, category, requests, blocked, bytes_up, bytes_down)
+    SELECT date_trunc('hour', ts), coalesce(employee_id, 0), host, category,
+           count(*) FILTER (WHERE kind = 'request'), count(*) FILTER (WHERE decision IN ('block', 'quota')),
+           sum(bytes_up), sum(bytes_down)
+      FROM usage_batch
+     GROUP BY 1, 2, 3, 4
+     ORDER BY 1, 2, 3, 4
+    ON CONFLICT (hour, employee_id, host, category) DO UPDATE
+       SET requests   = u.requests + excluded.requests,
+           blocked    = u.blocked + excluded.blocked,
+           bytes_up   = u.bytes_up + excluded.bytes_up,
+           bytes_down = u.bytes_down + excluded.bytes_down
+)
 INSERT INTO usage_daily_totals AS u (day, employee_id, org_unit_id, category, requests, blocked, bytes_up,
                                      bytes_down, updated_at)
-SELECT *, clock_timestamp()
-  FROM unnest($1::date[], $2::integer[], $3::integer[], $4::text[], $5::bigint[], $6::bigint[],
-              $7::bigint[], $8::bigint[])
+SELECT (ts AT TIME ZONE $1)::date, coalesce(employee_id, 0), coalesce(org_unit_id, 0), category,
+       count(*) FILTER (WHERE kind = 'request'), count(*) FILTER (WHERE decision IN ('block', 'quota')),
+       sum(bytes_up), sum(bytes_down), clock_timestamp()
+  FROM usage_batch
+ GROUP BY 1, 2, 3, 4
+ ORDER BY 1, 2, 3, 4
 ON CONFLICT (day, employee_id, org_unit_id, category) DO UPDATE
    SET requests   = u.requests + excluded.requests,
        blocked    = u.blocked + excluded.blocked,

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from structlog.testing import capture_logs
 
-from accounting.records import HourlyRow, UsageRecord, rollups
+from accounting.records import UsageRecord
 from accounting.spool import Batch, decode, encode
 from accounting.writer import BATCH_SIZE, Retention, UsageWriter
 
@@ -55,51 +55,69 @@ def record(
     )
 
 
-def rollup_hourly(records: list[UsageRecord]) -> list[HourlyRow]:
-    return rollups(records, ZoneInfo("Asia/Jakarta"))[0]
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
-def test_rollup_sums_by_hour_employee_host_and_category() -> None:
-    rows = rollup_hourly(
-        [
-            record(0),
-            record(10, decision="block"),
-            record(40, host="x.test"),
-            record(65),
-            record(0, employee=None),
-        ]
-    )
-    by_key = {(r.hour.hour, r.employee_id, r.host): r for r in rows}
-    assert by_key[(9, 1, "news.test")][4:] == (2, 1, 200, 2000)
-    assert by_key[(9, 1, "x.test")][4:] == (1, 0, 100, 1000)
-    assert by_key[(10, 1, "news.test")][4:] == (1, 0, 100, 1000)
-    assert by_key[(9, 0, "news.test")][4:] == (1, 0, 100, 1000)  # not signed in: employee 0
+async def hourly(db: asyncpg.Pool) -> dict[tuple[int, int, str], tuple[int, int, int, int]]:
+    rows = await db.fetch("SELECT * FROM usage_hourly")
+    return {
+        (r["hour"].hour, r["employee_id"], r["host"]): (
+            r["requests"],
+            r["blocked"],
+            r["bytes_up"],
+            r["bytes_down"],
+        )
+        for r in rows
+    }
+
+
+async def test_the_hourly_rollup_sums_by_hour_employee_host_and_category(db: asyncpg.Pool) -> None:
+    writer = UsageWriter(db, JAKARTA)
+    for r in (
+        record(0),
+        record(10, decision="block"),
+        record(40, host="x.test"),
+        record(65),
+        record(0, employee=None),
+    ):
+        writer.submit(r)
+    assert await writer.flush()
+    assert await hourly(db) == {
+        (9, 1, "news.test"): (2, 1, 200, 2000),
+        (9, 1, "x.test"): (1, 0, 100, 1000),
+        (10, 1, "news.test"): (1, 0, 100, 1000),
+        (9, 0, "news.test"): (1, 0, 100, 1000),  # not signed in: employee 0
+    }
+
+
+async def test_intervals_count_bytes_but_not_requests(db: asyncpg.Pool) -> None:
+    writer = UsageWriter(db, JAKARTA)
+    for r in (record(0), record(1, kind="interval"), record(2, kind="connection")):
+        writer.submit(r)
+    assert await writer.flush()
+    assert await hourly(db) == {(9, 1, "news.test"): (1, 0, 300, 3000)}
+
+
+async def test_the_daily_rollup_uses_the_local_day(db: asyncpg.Pool) -> None:
+    late = record(0)._replace(ts=datetime(2026, 12, 3, 17, 30, tzinfo=UTC))  # 00:30 on the 4th in Jakarta
+    early = record(0)._replace(ts=datetime(2026, 12, 3, 16, 59, tzinfo=UTC))
+    india = record(0, employee=2)._replace(ts=datetime(2026, 12, 3, 18, 29, tzinfo=UTC))  # 23:59 in India
+    for tz, records in ((JAKARTA, [late, early]), (ZoneInfo("Asia/Kolkata"), [india])):
+        writer = UsageWriter(db, tz)
+        for r in records:
+            writer.submit(r)
+        assert await writer.flush()
+    days = await db.fetch("SELECT day, employee_id FROM usage_daily_totals ORDER BY employee_id, day")
+    assert [(r["day"], r["employee_id"]) for r in days] == [
+        (date(2026, 12, 3), 1), (date(2026, 12, 4), 1), (date(2026, 12, 3), 2)
+    ]  # fmt: skip
 
 
 async def _totals(db: asyncpg.Pool) -> tuple[int, int, int]:
     events = await db.fetchval("SELECT count(*) FROM usage_events")
     hourly = await db.fetchval("SELECT coalesce(sum(requests), 0) FROM usage_hourly")
-    down = await db.fetchval("SELECT coalesce(sum(bytes_down), 0) FROM usage_hourly")
+    down = await db.fetchval("SELECT coalesce(sum(bytes_down), 0) FROM usage_daily_totals")
     return events, hourly, down
-
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-def test_intervals_count_bytes_but_not_requests() -> None:
-    (row,) = rollup_hourly([record(0), record(1, kind="interval"), record(2, kind="connection")])
-    assert (row.requests, row.bytes_down) == (1, 3000)
-
-
-def test_daily_rollup_uses_the_local_day() -> None:
-    late = record(0)._replace(ts=datetime(2026, 12, 3, 17, 30, tzinfo=UTC))  # 00:30 on the 4th in Jakarta
-    early = record(0)._replace(ts=datetime(2026, 12, 3, 16, 59, tzinfo=UTC))
-    days = {r.day: r for r in rollups([late, early], JAKARTA)[1]}
-    assert set(days) == {date(2026, 12, 3), date(2026, 12, 4)}
-    _, india = rollups(
-        [record(0)._replace(ts=datetime(2026, 12, 3, 18, 29, tzinfo=UTC))], ZoneInfo("Asia/Kolkata")
-    )
-    assert india[0].day == date(2026, 12, 3)  # 23:59 there: a half-hour offset is not rounded to the hour
 
 
 def test_a_spool_file_round_trips_and_a_cut_one_is_refused() -> None:
@@ -108,13 +126,6 @@ def test_a_spool_file_round_trips_and_a_cut_one_is_refused() -> None:
     assert decode(data) == batch
     with pytest.raises(ValueError, match="expected 4 records"):
         decode(data[: data.rindex(b"\n", 0, -1) + 1])
-
-
-async def _totals(db: asyncpg.Pool) -> tuple[int, int, int]:
-    events = await db.fetchval("SELECT count(*) FROM usage_events")
-    hourly = await db.fetchval("SELECT coalesce(sum(requests), 0) FROM usage_hourly")
-    down = await db.fetchval("SELECT coalesce(sum(bytes_down), 0) FROM usage_daily_totals")
-    return events, hourly, down
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ class FormError(Refusal):
         # what the views ask for beyond single fields
         "form_which_rule": "id: which rule?",
         "form_which_schedule": "id: which schedule?",
+        "form_which_quota": "id: which quota?",
         "form_list_file": "list_file: choose a list file to upload",
         "form_window_half": "weekday {weekday}: give both the start and the end, or neither",
     }

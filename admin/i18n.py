@@ -323,6 +323,81 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Perangkat yang memakai proxy eksplisit dapat diatur otomatis dengan berkas PAC:",
         "en": "Devices using the explicit proxy can be set up automatically with the PAC file:",
     },
+    # quotas (admin/quotas.py)
+    "quotas_title": {"id": "Kuota", "en": "Quotas"},
+    "quotas_intro": {
+        "id": "Kuota membatasi byte (unggah dan unduh) per hari, per minggu (mulai Senin) atau per bulan "
+        "(mulai tanggal 1), menurut waktu setempat. Kuota pegawai menghitung semua lalu lintas pegawai "
+        "itu; kuota OPD menghitung lalu lintas OPD itu dan OPD di bawahnya bersama-sama; kuota kategori "
+        "menghitung satu kategori untuk setiap pegawai (semua pegawai, pegawai satu OPD, atau satu "
+        "pegawai). Pegawai diberi tahu saat 80 % terpakai dan diblokir saat 100 %. Proxy menerapkan "
+        "perubahan dalam beberapa detik.",
+        "en": "Quotas limit bytes (up and down) per day, per week (from Monday) or per month (from the 1st), "
+        "in local time. An employee quota counts all of that employee's traffic; an OPD quota counts the "
+        "traffic of the OPD and the OPDs under it together; a category quota counts one category for each "
+        "employee (everyone, the employees of one OPD, or one employee). Employees are told at 80 % and "
+        "blocked at 100 %. Proxies apply a change within seconds.",
+    },
+    "quotas_none": {"id": "Belum ada kuota.", "en": "No quotas yet."},
+    "quota_scope": {"id": "Jenis kuota", "en": "Kind of quota"},
+    "quota_scope_employee": {"id": "Satu pegawai", "en": "One employee"},
+    "quota_scope_org": {"id": "OPD, bersama-sama", "en": "An OPD, together"},
+    "quota_scope_category": {"id": "Kategori, per pegawai", "en": "A category, per employee"},
+    "quota_period": {"id": "Periode", "en": "Period"},
+    "quota_period_day": {"id": "per hari", "en": "per day"},
+    "quota_period_week": {"id": "per minggu", "en": "per week"},
+    "quota_period_month": {"id": "per bulan", "en": "per month"},
+    "quota_period_since": {"id": "periode ini sejak", "en": "this period since"},
+    "quota_resets": {"id": "diatur ulang pada", "en": "resets at"},
+    "quota_resets_label": {"id": "Diatur ulang pada", "en": "Resets at"},
+    "quota_used_of_limit": {"id": "Terpakai / batas", "en": "Used / limit"},
+    "quota_org_together": {"id": "bersama OPD di bawahnya", "en": "with the OPDs under it, together"},
+    "quota_each_employee": {"id": "setiap pegawai", "en": "each employee"},
+    "quota_each_employee_of": {"id": "setiap pegawai OPD", "en": "each employee of OPD"},
+    "quota_added_by": {"id": "ditambahkan oleh", "en": "added by"},
+    "quota_used": {"id": "Terpakai", "en": "Used"},
+    "quota_limit": {"id": "Batas", "en": "Limit"},
+    "quota_remaining": {"id": "Sisa", "en": "Left"},
+    "quota_level_notice": {"id": "sudah diberi tahu", "en": "told"},
+    "quota_level_exceeded": {"id": "habis", "en": "used up"},
+    "quota_nobody_used": {
+        "id": "Belum ada pegawai yang memakai kategori ini pada periode ini.",
+        "en": "No employee has used this category in this period.",
+    },
+    "quota_more_subjects": {
+        "id": "dan {count} pegawai lain (daftar lengkap: smedi quota usage)",
+        "en": "and {count} more employees (the full list: smedi quota usage)",
+    },
+    "quota_remove": {"id": "Hapus kuota", "en": "Remove the quota"},
+    "quota_add": {"id": "Tambah kuota", "en": "Add a quota"},
+    "quota_employee_field": {"id": "Nama pengguna pegawai", "en": "Employee's username"},
+    "quota_org_field": {"id": "Kode OPD", "en": "OPD code"},
+    "quota_limit_field": {"id": "Batas (mis. 500M, 1.5G, 2G)", "en": "Limit (e.g. 500M, 1.5G, 2G)"},
+    "quota_help": {
+        "id": "Satu pegawai: isi nama pengguna. OPD: isi kode OPD. Kategori: pilih kategori, lalu kosongkan "
+        "pegawai dan OPD (semua pegawai), atau isi salah satunya. Kolom yang tidak dipakai jenis kuota itu "
+        "diabaikan. Batas memakai K, M, G, T (kelipatan 1024), dengan titik untuk desimal. Catatan paling "
+        "banyak 200 karakter.",
+        "en": "One employee: give the username. An OPD: give the OPD code. A category: choose it, then leave "
+        "the employee and the OPD empty (everyone) or give one of them. Fields the kind of quota does not "
+        "use are ignored. Limits take K, M, G, T (powers of 1024), with a point for decimals. Notes are 200 "
+        "characters at most.",
+    },
+    "my_quotas": {"id": "Kuota saya", "en": "My quotas"},
+    "my_quotas_intro": {
+        "id": "Batas pemakaian internet yang berlaku untuk Anda, dan berapa yang sudah terpakai pada periode "
+        "ini. Anda diberi tahu saat 80 % terpakai; saat habis, akses diblokir sampai kuota diatur ulang.",
+        "en": "The internet limits that apply to you, and how much of each you have used in this period. You "
+        "are told when 80 % is used; when it is used up, access is blocked until the quota resets.",
+    },
+    "my_quotas_none": {"id": "Tidak ada kuota yang berlaku untuk Anda.", "en": "No quota applies to you."},
+    "quota_yours": {"id": "Kuota Anda", "en": "Your quota"},
+    "quota_your_org": {"id": "Kuota bersama OPD", "en": "Shared quota of OPD"},
+    "quota_category_for_you": {"id": "Kuota kategori", "en": "Quota for the category"},
+    "quota_shared_help": {
+        "id": "Kuota ini dipakai bersama oleh semua pegawai OPD ini dan OPD di bawahnya.",
+        "en": "This quota is shared by every employee of this OPD and the OPDs under it.",
+    },
 }
 
 
@@ -337,6 +412,7 @@ REFUSALS: dict[str, str] = {
     "form_time": "{field}: waktu harus berformat JJ:MM, bukan {raw!r}",
     "form_which_rule": "id: aturan yang mana?",
     "form_which_schedule": "id: jadwal yang mana?",
+    "form_which_quota": "id: kuota yang mana?",
     "form_list_file": "list_file: pilih berkas daftar yang akan diunggah",
     "form_window_half": "hari ke-{weekday}: isi waktu mulai dan selesai, atau kosongkan keduanya",
     # host names (proxy_addons/hostnames.py, admin/list_formats.py)
@@ -415,6 +491,24 @@ REFUSALS: dict[str, str] = {
     "client_note_control": "catatan memuat karakter kendali (baris baru, tab, ...)",
     "client_unknown_employee": "pegawai {username!r} tidak dikenal",
     "client_no_binding": "{address} tidak punya ikatan",
+    # quotas (admin/quotas.py)
+    "quota_unknown_scope": "jenis kuota {scope!r} tidak dikenal; jenis yang ada: employee, org, category",
+    "quota_unknown_period": "periode {period!r} tidak dikenal; periode yang ada: day, week, month",
+    "quota_employee_target": "kuota pegawai perlu nama pengguna pegawai itu, tanpa OPD atau kategori",
+    "quota_org_target": "kuota OPD perlu kode OPD itu, tanpa pegawai atau kategori",
+    "quota_category_target": "kuota kategori perlu kategorinya, dan paling banyak satu OPD atau satu pegawai "
+    "(tanpa keduanya: semua pegawai)",
+    "quota_unknown_employee": "pegawai {username!r} tidak dikenal",
+    "quota_unknown_org": "OPD {code!r} tidak dikenal",
+    "quota_unknown_category": "kategori {slug!r} tidak dikenal",
+    "quota_limit_invalid": "batas: harus berupa ukuran seperti 500M, 1.5G atau 2G (titik untuk desimal), "
+    "bukan {raw!r}",
+    "quota_limit_too_large": "batas: paling besar {maximum}",
+    "quota_note_too_long": "catatan lebih dari {max_length} karakter",
+    "quota_note_control": "catatan memuat karakter kendali (baris baru, tab, ...)",
+    "quota_exists": "kuota nomor {quota_id} sudah membatasi hal yang sama untuk periode yang sama: hapus "
+    "dulu untuk mengubah batasnya",
+    "quota_unknown": "tidak ada kuota nomor {quota_id}",
 }
 
 ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from admin.directory import ROLES
 from admin.keys import PUBLIC
-from admin.views import addresses, auth, ca, exceptions, lists, pac, rules, schedules, usage, why
+from admin.views import addresses, auth, ca, exceptions, lists, pac, quotas, rules, schedules, usage, why
 
 STATIC_DIR = Path(__file__).parent / "static"
 ADMIN = frozenset({"admin"})
@@ -55,6 +55,11 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "network_addresses": ADMIN,
     "network_address_bind": ADMIN,
     "network_address_unbind": ADMIN,
+    # quotas: admins manage them; every employee sees their own
+    "quotas": ADMIN,
+    "quota_add": ADMIN,
+    "quota_remove": ADMIN,
+    "quota_mine": SIGNED_IN,
     # proxy auto-configuration: devices fetch it before anyone signs in
     "pac": PUBLIC,
     "wpad": PUBLIC,
@@ -109,6 +114,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/jaringan/alamat", addresses.addresses_page, name="network_addresses")
     r.add_post("/jaringan/alamat", addresses.bind_form, name="network_address_bind")
     r.add_post("/jaringan/alamat/hapus", addresses.unbind_form, name="network_address_unbind")
+    # quotas
+    r.add_get("/kuota", quotas.quotas_page, name="quotas")
+    r.add_post("/kuota", quotas.add_form, name="quota_add")
+    r.add_post("/kuota/hapus", quotas.remove_form, name="quota_remove")
+    r.add_get("/kuota/saya", quotas.mine, name="quota_mine")
     r.add_get("/proxy.pac", pac.pac_file, name="pac")
     r.add_get("/wpad.dat", pac.pac_file, name="wpad")
     r.add_static("/static/", STATIC_DIR, name="static")

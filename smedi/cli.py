@@ -23,6 +23,7 @@ from smedi.settings import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     import asyncpg
 
+    from admin.quotas import QuotaSpec
     from smedi.gateway_rules import Command as GatewayCommand
     from smedi.gateway_rules import Family
 
@@ -382,7 +383,7 @@ async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
 
     first, last = _usage_period(args, today(settings.tz))
     async with _database(settings) as conn:
-        rows = await usage_report(conn, first, last, args.by)
+        rows = await usage_report(conn, first, last, args.by, settings.tz)
     columns = report_columns(args.by)
     total = report_total(rows)
     if args.format == "json":
@@ -598,6 +599,111 @@ async def cmd_gateway_clients(args: argparse.Namespace, settings: Settings) -> i
     return 0
 
 
+def _quota_spec(args: argparse.Namespace) -> QuotaSpec:
+    """`--employee`, `--org`, `--category` as a quota: the category decides; else the one of the other two."""
+    from admin.quotas import QuotaSpec
+
+    if args.category is not None:
+        scope = "category"
+    elif args.employee is not None and args.org is not None:
+        raise UsageError(
+            "give --employee or --org, not both (with --category, either narrows a category quota)"
+        )
+    elif args.employee is None and args.org is None:
+        raise UsageError("whose quota? Give --employee USERNAME, --org CODE or --category SLUG")
+    else:
+        scope = "employee" if args.employee is not None else "org"
+    return QuotaSpec(scope, args.period, args.limit, args.employee, args.org, args.category, args.note)
+
+
+async def cmd_quota_add(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import quotas
+    from admin.i18n import human_bytes
+
+    spec = _quota_spec(args)
+    async with _database(settings) as conn:
+        quota_id = await quotas.add_quota(conn, spec, _actor())
+        [quota] = [q for q in await quotas.list_quotas(conn) if q.id == quota_id]
+    print(f"quota {quota_id} added: {human_bytes(quota.limit_bytes)} ({quota.limit_bytes:,} bytes) per "
+          f"{quota.period} for {quota.target}; running proxies apply it within seconds")  # fmt: skip
+    return 0
+
+
+def _print_table(columns: list[str], rows: list[list[str]], right: frozenset[str] = frozenset()) -> None:
+    widths = [max([len(c), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
+    for row in [columns, *rows]:
+        cells = zip(row, widths, columns, strict=True)
+        print("  ".join(v.rjust(w) if c in right else v.ljust(w) for v, w, c in cells).rstrip())
+
+
+async def cmd_quota_list(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import quotas
+    from admin.i18n import human_bytes
+
+    async with _database(settings) as conn:
+        found = await quotas.list_quotas(conn)
+    if args.format == "json":
+        print(json.dumps({"quotas": [q.as_json() for q in found]}, indent=2))
+        return 0
+    table = [[str(q.id), human_bytes(q.limit_bytes), f"per {q.period}", q.target, q.created_by, q.note]
+             for q in found]  # fmt: skip
+    _print_table(["id", "limit", "period", "for", "by", "note"], table, frozenset({"id", "limit"}))
+    if not found:
+        print("(no quotas)")
+    return 0
+
+
+async def cmd_quota_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import quotas
+    from admin.i18n import human_bytes
+
+    async with _database(settings) as conn:
+        removed = await quotas.remove_quota(conn, args.id, _actor())
+    print(f"quota {removed.id} removed ({human_bytes(removed.limit_bytes)} per {removed.period} for "
+          f"{removed.target}); running proxies drop it within seconds")  # fmt: skip
+    return 0
+
+
+async def cmd_quota_usage(args: argparse.Namespace, settings: Settings) -> int:
+    from admin import quotas
+    from admin.i18n import human_bytes
+
+    now = datetime.now(UTC)
+    async with _database(settings) as conn:
+        if args.user is None:
+            usages = await quotas.quota_usage(conn, now, settings.tz)
+        else:
+            employee_id = await quotas.employee_id_of(conn, args.user)
+            usages = await quotas.quota_use_for_employee(conn, employee_id, now, settings.tz)
+    if args.format == "json":
+        found = [
+            {**u.quota.as_json(), "period_start": u.period_start.isoformat(),
+             "resets_at": u.resets_at.isoformat(),
+             "uses": [{"employee": s.employee, "org": s.org, "used_bytes": s.used,
+                       "limit_bytes": s.limit_bytes, "percent": s.percent} for s in u.uses]}
+            for u in usages
+        ]  # fmt: skip
+        print(json.dumps({"at": now.isoformat(), "timezone": settings.tz.key, "quotas": found}, indent=2))
+        return 0
+    table = [
+        [str(u.quota.id), u.quota.target, f"per {u.quota.period}", s.employee or f"OPD {s.org}",
+         human_bytes(s.used), human_bytes(s.limit_bytes), f"{s.percent} %",
+         f"{u.resets_at.astimezone(settings.tz):%Y-%m-%d %H:%M}"]
+        for u in usages
+        for s in u.uses
+    ]  # fmt: skip
+    whose = f" of {args.user.strip().lower()}" if args.user else ""
+    print(f"Quota use{whose} at {now.astimezone(settings.tz):%Y-%m-%d %H:%M} ({settings.tz.key})")
+    columns = ["id", "quota", "period", "who", "used", "limit", "%", "resets"]
+    _print_table(columns, table, frozenset({"id", "used", "limit", "%"}))
+    unused = [str(u.quota.id) for u in usages if not u.uses]
+    if unused:
+        print(f"(no use yet in this period: quota {', '.join(unused)})")
+    if not usages:
+        print("(no quota applies)" if args.user else "(no quotas)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smedi",
@@ -774,6 +880,49 @@ def build_parser() -> argparse.ArgumentParser:
         "clients", cmd_gateway_clients, "captive-portal leases and static bindings, by address", gateway
     )
     p.add_argument("--format", choices=["table", "json"], default="table")
+
+    # byte quotas: the proxies tell the employee at 80 % and refuse at 100 %
+    quota = sub.add_parser(
+        "quota", help="byte quotas per employee, OPD or category", description="byte quotas per employee, "
+        "OPD or category, per day, week or month in local time (SMEDI_TZ)",
+    ).add_subparsers(dest="quota_command", required=True)  # fmt: skip
+    p = command(
+        "add", cmd_quota_add, "add a quota: one employee's traffic, an OPD's traffic (with the OPDs under "
+        "it, together), or one category's traffic for each employee", quota,
+    )  # fmt: skip
+    p.epilog = (
+        "Examples: smedi quota add --employee budi --period day --limit 2G; "
+        "smedi quota add --org DISKOMINFO --period month --limit 500G; "
+        "smedi quota add --category streaming --period day --limit 1.5G (each employee); "
+        "smedi quota add --category streaming --org DISDIK --period week --limit 5G. "
+        "A day starts at local midnight, a week on Monday, a month on the 1st."
+    )
+    p.add_argument(
+        "--employee", metavar="USERNAME", help="this employee's traffic (with --category: only theirs)"
+    )
+    p.add_argument("--org", metavar="CODE", help="this OPD's traffic and its sub-units' together (with "
+                   "--category: each of their employees)")  # fmt: skip
+    p.add_argument("--category", metavar="SLUG", help="this category's traffic, per employee (everyone "
+                   "unless --employee or --org narrows it)")  # fmt: skip
+    p.add_argument("--period", required=True, choices=["day", "week", "month"], help="when it starts again")
+    p.add_argument("--limit", required=True, metavar="SIZE", help="bytes up and down together: 500M, 1.5G, "
+                   "2GB, 1T (powers of 1024) or a number of bytes")  # fmt: skip
+    p.add_argument("--note", default="", metavar="TEXT", help="why, for the other admins")
+    p = command("list", cmd_quota_list, "every quota, oldest first", quota)
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="table: sizes such as 1.5 GB (default); json: exact bytes")  # fmt: skip
+    p = command("remove", cmd_quota_remove, "remove a quota (its id is in 'smedi quota list')", quota)
+    p.add_argument("id", type=int, metavar="ID")
+    p = command(
+        "usage",
+        cmd_quota_usage,
+        "what each quota's employees (or OPD) have used in the current period",
+        quota,
+    )
+    p.add_argument("--user", metavar="USERNAME", help="only the quotas that apply to this employee, as they "
+                   "see them (an OPD quota shows the OPD's shared use)")  # fmt: skip
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="table: sizes such as 1.5 GB (default); json: exact bytes")  # fmt: skip
     return parser
 
 
@@ -781,12 +930,13 @@ def main(argv: list[str] | None = None) -> int:
     from admin.category_lists import ListError
     from admin.clients import ClientError
     from admin.directory import DirectoryError
+    from admin.quotas import QuotaError
     from proxy_addons.rules import RuleError
     from smedi.db import DatabaseUnavailable
     from smedi.logs import configure_logging
 
     # Refusals the stores explain to a person (unknown OPD, invalid rule, ...): said plainly, exit 2.
-    refused = (UsageError, DirectoryError, ListError, RuleError, ClientError)
+    refused = (UsageError, DirectoryError, ListError, RuleError, ClientError, QuotaError)
 
     parser = build_parser()
     args = parser.parse_args(argv)

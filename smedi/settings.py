@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -116,16 +117,19 @@ def _days(name: str, value: str) -> int:
     return int(value)
 
 
-SIZE = re.compile(r"(\d+)\s*([kmgt]?)i?b?")
-SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+# A point, never a comma, for decimals: "1,5G" is 1.5 GB in Indonesian but 15 GB or junk in English.
+SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:([kmgt])(?:i?b)?|b)?")
+SIZE_UNITS = {None: 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
 def parse_size(name: str, value: str) -> int:
-    """`500M`, `2G`, `1048576`: a positive number of bytes (K, M, G, T are powers of 1024)."""
+    """`500M`, `1.5GB`, `2G`, `1048576`: a positive number of bytes (K, M, G, T are powers of 1024; a
+    fraction of a byte is dropped)."""
     match = SIZE.fullmatch(value.strip().lower())
-    if match is None or int(match[1]) == 0:
-        raise SettingsError(f"{name}: expected a size such as 500M or 2G, got {value!r}")
-    return int(match[1]) * SIZE_UNITS[match[2]]
+    size = int(Decimal(match[1]) * SIZE_UNITS[match[2]]) if match else 0
+    if size <= 0:
+        raise SettingsError(f"{name}: expected a size such as 500M, 1.5G or 2G, got {value!r}")
+    return size
 
 
 def _ca_files(name: str, value: str) -> tuple[Path, ...]:

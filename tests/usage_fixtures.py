@@ -41,7 +41,7 @@ def records(row: Usage, tz: ZoneInfo = JAKARTA) -> list[UsageRecord]:
                 0,
                 0,
                 1,
-            )  # fmt: skip
+            )
         )
     return made
 

@@ -13,6 +13,7 @@ import admin.exceptions
 import admin.forms
 import admin.list_formats
 import admin.policy_rules
+import admin.quotas
 import admin.schedules
 import proxy_addons.hostnames
 import proxy_addons.rules
@@ -23,7 +24,8 @@ from smedi.refusals import Refusal
 
 # Every module that defines a refusal, imported above so that the subclasses below are all known.
 MODULES = (admin.categories, admin.category_lists, admin.exceptions, admin.forms, admin.list_formats,
-           admin.policy_rules, admin.schedules, proxy_addons.hostnames, proxy_addons.rules)  # fmt: skip
+           admin.policy_rules, admin.quotas, admin.schedules, proxy_addons.hostnames,
+           proxy_addons.rules)  # fmt: skip
 
 
 def every_refusal_class(cls: type[Refusal] = Refusal) -> list[type[Refusal]]:

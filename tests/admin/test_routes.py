@@ -32,6 +32,9 @@ ALLOWED_OUTCOME = {
     # devices and addresses: a form without an address is refused (400).
     "network_address_bind": 400,
     "network_address_unbind": 400,
+    # quotas: a form without a scope, limit or quota id is refused (400).
+    "quota_add": 400,
+    "quota_remove": 400,
     # exception requests: a form without a known reference or request is refused (400).
     "exception_submit": 400,
     "exception_decide": 400,
@@ -94,6 +97,11 @@ def test_only_the_reviewed_routes_are_public() -> None:
         "network_addresses": {"admin"},
         "network_address_bind": {"admin"},
         "network_address_unbind": {"admin"},
+        # quotas
+        "quotas": {"admin"},
+        "quota_add": {"admin"},
+        "quota_remove": {"admin"},
+        "quota_mine": set(USERS_ROLES),
         # exception requests
         "exception_new": set(USERS_ROLES),
         "exception_submit": set(USERS_ROLES),

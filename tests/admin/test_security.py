@@ -76,6 +76,13 @@ POST_EFFECTS = {
     # devices and addresses
     "network_address_bind": ({"address": "10.0.0.9", "username": "admin"}, "admin", _policy_changed),
     "network_address_unbind": ({"address": "10.0.0.9"}, "admin", _policy_changed),
+    # quotas
+    "quota_add": (
+        {"scope": "employee", "employee": "pegawai", "period": "day", "limit": "1G"},
+        "admin",
+        _policy_changed,
+    ),
+    "quota_remove": ({"id": "1"}, "admin", _policy_changed),
     # exception requests
     "exception_submit": ({"ref": "A1B2C3D4", "reason": "perlu"}, "pegawai", _exception_changed),
     "exception_decide": ({"id": "1", "verdict": "refuse"}, "admin", _exception_changed),

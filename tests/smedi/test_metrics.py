@@ -1,4 +1,4 @@
-"""The proxy's /metrics over real HTTP: the writer's counters in Prometheus text, the full spool among them."""
+"""The proxy's /metrics over real HTTP: the writer's counters in Prometheus text, the full spool too."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class Share:
 
 
 class ConnectionMeter:
-    __slots__ = ("billed_down", "billed_up", "context", "down", "parts", "requests", "since", "up")
+    __slots__ = ("billed_down", "billed_up", "context", "down", "parts", "requests", "since", "unsent", "up")
 
     def __init__(self, context: object, now: float) -> None:
         self.up = 0  # bytes read from the device's socket
@@ -53,6 +53,16 @@ class ConnectionMeter:
         self.parts: dict[object, Part] = {}
         self.requests = 0  # request rows so far
         self.since = now
+        self.unsent: list[Part] = []  # done, but what the proxy answers them with is not written yet
+
+    def wrote(self, size: int) -> None:
+        """Bytes written to the device: the parts waiting for their answer to be written are finished (an
+        answer is written whole in one step, so no settle runs between its first write and its last)."""
+        self.down += size
+        if self.unsent:
+            for part in self.unsent:
+                part.finished = True
+            self.unsent.clear()
 
     def open(self, key: object, subject: object, now: float) -> Part:
         part = self.parts[key] = Part(subject, now)

@@ -25,6 +25,7 @@ from proxy_addons.snapshots import Decision, Employee
 
 log = structlog.get_logger(__name__)
 DRAIN_SECONDS = 5.0  # at shutdown, how long requests under way may take to finish
+PAGE_OF_OURS = "accounting_page_of_ours"  # flow.metadata: answered by an addon, not by the origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,11 @@ class _CountingReader:
         self._meter.up += len(data)
         return data
 
+    def unread(self) -> int:
+        """Bytes received but never read: mitmproxy stops reading when it closes a connection, and what
+        the device sent just before (a TLS close_notify, say) stays in asyncio's buffer."""
+        return len(getattr(self._inner, "_buffer", b""))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -152,7 +158,7 @@ class _CountingWriter:
         self._inner, self._meter = inner, meter
 
     def write(self, data: bytes) -> None:
-        self._meter.down += len(data)
+        self._meter.wrote(len(data))
         self._inner.write(data)
 
     def __getattr__(self, name: str) -> Any:
@@ -203,6 +209,7 @@ class Accounting:
         self._over_quota = over_quota
         self._clock = clock
         self.meters: dict[str, ConnectionMeter] = {}
+        self._readers: dict[str, _CountingReader] = {}
         self._draining = False
 
     # -- lifecycle: the writer bills open connections (settle) before each flush
@@ -221,9 +228,11 @@ class Accounting:
             self._close(client_id, "proxy stopping")
         await _wait_until(lambda: not self.meters, 2.0)  # their client_disconnected bills them
         now = self._clock()
-        for meter in self.meters.values():
+        for client_id, meter in self.meters.items():
+            meter.up += self._readers[client_id].unread() if client_id in self._readers else 0
             self._submit(meter.settle(now, closing=True))
         self.meters.clear()
+        self._readers.clear()
 
     def _requests_running(self) -> bool:
         return any(
@@ -283,11 +292,14 @@ class Accounting:
         # pinned version; tests/proxy_addons checks them against the kernel's own counters).
         meter = self.meters[client.id] = ConnectionMeter(client, self._clock())
         io = self._server.connections[client.id].transports[client]
-        io.reader, io.writer = _CountingReader(io.reader, meter), _CountingWriter(io.writer, meter)  # type: ignore[assignment]
+        reader = self._readers[client.id] = _CountingReader(io.reader, meter)
+        io.reader, io.writer = reader, _CountingWriter(io.writer, meter)  # type: ignore[assignment]
 
     def client_disconnected(self, client: connection.Client) -> None:
         meter = self.meters.pop(client.id, None)
+        reader = self._readers.pop(client.id, None)
         if meter is not None:
+            meter.up += reader.unread() if reader else 0
             self._submit(meter.settle(self._clock(), closing=True))
 
     def tls_clienthello(self, data: tls.ClientHelloData) -> None:
@@ -309,8 +321,9 @@ class Accounting:
             return
         if flow.response is not None:  # refused (407, blocked): a request of its own
             part = meter.open(flow.id, flow, flow.request.timestamp_start)
-            part.weight_down += len(flow.response.raw_content or b"") + 100
-            part.finished = True
+            part.body_down += len(flow.response.raw_content or b"")
+            part.weight_down += part.body_down + _head_size(flow.response.headers, 17)
+            meter.unsent.append(part)  # written after this hook
         else:
             meter.context = flow  # its bytes and the handshake go with the first request inside
 
@@ -330,8 +343,12 @@ class Accounting:
             size = len(flow.request.raw_content or b"")
             part.body_up += size
             part.weight_up += size
+        if flow.response is not None:
+            flow.metadata[PAGE_OF_OURS] = True
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
+        if flow.metadata.get(PAGE_OF_OURS):
+            return  # mitmproxy calls this hook for pages of ours too, then sends them whole, not streamed
         part = self.part(flow)
         if self._draining and flow.response is not None:
             flow.response.headers["Connection"] = "close"
@@ -341,16 +358,21 @@ class Accounting:
 
     def response(self, flow: http.HTTPFlow) -> None:
         part = self.part(flow)
-        if part is None or flow.response is None:
+        meter = self.meters.get(flow.client_conn.id)
+        if part is None or meter is None or flow.response is None:
             return
         if self._draining and flow.websocket is None:
             flow.response.headers["Connection"] = "close"
-        if not callable(flow.response.stream):  # a page of ours: sent whole after this hook
+        if flow.websocket is not None:
+            return  # it goes on: finished at websocket_end
+        meter.context = flow  # bytes after it with no request open (a TLS alert, say): its employee's
+        if flow.metadata.get(PAGE_OF_OURS):  # sent whole after this hook: finished once written
             size = len(flow.response.raw_content or b"")
             part.body_down += size
             part.weight_down += size + _head_size(flow.response.headers, 17)
-        if flow.websocket is None:
-            part.finished = True  # a WebSocket goes on: finished at websocket_end
+            meter.unsent.append(part)
+        else:
+            part.finished = True
 
     def websocket_message(self, flow: http.HTTPFlow) -> None:
         part = self.part(flow)

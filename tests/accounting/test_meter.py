@@ -24,6 +24,21 @@ def test_one_request_takes_the_connect_and_handshake_bytes_before_it() -> None:
     assert (close.subject, close.kind, close.bytes_up) == ("conn", "connection", 31)
 
 
+def test_a_page_of_ours_waits_for_its_write_before_its_row() -> None:
+    meter = ConnectionMeter("conn", 0.0)
+    part = meter.open("f1", "flow-1", 0.0)
+    meter.up = 60
+    part.weight_down = part.body_down = 1500
+    meter.unsent.append(part)  # the hook is done; the proxy writes the page next
+    assert meter.settle(0.1) == []  # a settle in between: the page is not in a row without its bytes
+    meter.wrote(1200)  # head and body, written in one step
+    meter.wrote(400)
+    (share,) = meter.settle(0.2)
+    assert (share.subject, share.kind, share.bytes_up, share.bytes_down, share.body_down) == (
+        "flow-1", "request", 60, 1600, 1500,
+    )  # fmt: skip
+
+
 def test_keep_alive_to_two_hosts_bills_each_its_own_bytes() -> None:
     meter = ConnectionMeter("conn", 0.0)
     a, b = meter.open("a", "a", 0.1), meter.open("b", "b", 0.2)

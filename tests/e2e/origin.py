@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 import socket
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -103,8 +104,66 @@ def origin_app(origin: Origin) -> web.Application:
         return web.Response(body=BODY, content_type="text/plain")
 
     app = web.Application(client_max_size=50 * 1024 * 1024)
+    app.add_routes(byte_routes(origin))
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
+
+
+MIB = 1024 * 1024
+
+
+def sized_body(size: int) -> bytes:
+    """What /bytes/N answers (before any compression): N bytes of text."""
+    return (b"Semarang " * (size // 9 + 1))[:size]
+
+
+def byte_routes(origin: Origin) -> list[web.RouteDef]:
+    """Bodies of known sizes for byte accounting: /bytes/N (?chunked=1, ?gzip=1), /slow/N MiB, /ws echo."""
+
+    async def sized(request: web.Request) -> web.Response:
+        origin.requests.append((request.host, request.method, request.path, 0))
+        body = sized_body(int(request.match_info["size"]))
+        if request.query.get("gzip"):  # sent compressed as it is: the client does not ask us to decode
+            return web.Response(
+                body=gzip.compress(body), headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+            )
+        response = web.Response(body=body, content_type="text/plain")
+        if request.query.get("chunked"):
+            response.enable_chunked_encoding()
+        return response
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        """N MiB in 1 MiB chunks with a pause after each: a download that runs for a while."""
+        origin.requests.append((request.host, request.method, request.path, 0))
+        mib = int(request.match_info["mib"])
+        pause = float(request.query.get("pause", "0.3"))
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.content_length = mib * MIB
+        await response.prepare(request)
+        chunk = bytes(range(256)) * (MIB // 256)
+        for _ in range(mib):
+            await response.write(chunk)
+            await asyncio.sleep(pause)
+        await response.write_eof()
+        return response
+
+    async def echo(request: web.Request) -> web.WebSocketResponse:
+        """Echoes every text and binary message until the client closes."""
+        origin.requests.append((request.host, request.method, request.path, 0))
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await ws.send_str(message.data)
+            elif message.type == WSMsgType.BINARY:
+                await ws.send_bytes(message.data)
+        return ws
+
+    return [
+        web.get(r"/bytes/{size:\d+}", sized),
+        web.get(r"/slow/{mib:\d+}", slow),
+        web.get("/ws", echo),
+    ]
 
 
 async def start_origin(

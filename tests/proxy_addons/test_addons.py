@@ -100,7 +100,7 @@ async def test_an_authenticated_connect_covers_the_requests_inside_its_tunnel() 
         assert after.response.status_code == 407
 
 
-def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
+async def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
     live = state("judi.test")
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
@@ -117,7 +117,7 @@ def test_policy_blocks_a_listed_domain_and_its_subdomains_with_a_page() -> None:
         assert allowed.response is None and not allowed.metadata["decision"].blocked
 
 
-def test_block_page_escapes_hostile_urls() -> None:
+async def test_block_page_escapes_hostile_urls() -> None:
     live = state("judi.test")
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
@@ -129,7 +129,7 @@ def test_block_page_escapes_hostile_urls() -> None:
         assert b"&lt;script&gt;" in f.response.content
 
 
-def test_an_invalid_host_is_refused_with_400() -> None:
+async def test_an_invalid_host_is_refused_with_400() -> None:
     live = state()
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
@@ -139,7 +139,7 @@ def test_an_invalid_host_is_refused_with_400() -> None:
         assert f.response.status_code == 400
 
 
-def test_a_blocked_sni_is_never_connected() -> None:
+async def test_a_blocked_sni_is_never_connected() -> None:
     live = state("judi.test")
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy) as tctx:
@@ -160,7 +160,7 @@ def test_a_blocked_sni_is_never_connected() -> None:
         assert other.error is None
 
 
-def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
+async def test_the_block_page_speaks_indonesian_and_links_to_english() -> None:
     live = state("judi.test")
     policy = Policy(live, addresses(live), "http://portal.test")  # type: ignore[arg-type]
     with taddons.context(policy):
@@ -251,7 +251,7 @@ async def test_captive_probes_redirect_before_sign_in_and_pass_after(
         assert after.response.status_code == status and body in after.response.content
 
 
-def test_a_device_nobody_signed_in_on_is_never_passed_through_undecrypted() -> None:
+async def test_a_device_nobody_signed_in_on_is_never_passed_through_undecrypted() -> None:
     live = state()
     live.policy = PolicySnapshot(frozenset(), rules=(Rule(1, "passthrough", "domain", pattern="bank.test"),))
     policy = Policy(live, addresses(live, NOW), "http://portal.test")  # type: ignore[arg-type]

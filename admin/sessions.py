@@ -23,6 +23,8 @@ class User:
     full_name: str
     roles: frozenset[str]
     csrf_token: str
+    org_unit_id: int | None = None  # the employee's own OPD
+    scope_org_id: int | None = None  # the OPD their roles are limited to (with those below); None: the city
 
 
 def _digest(token: str) -> bytes:
@@ -50,7 +52,10 @@ async def lookup(db: asyncpg.Pool, token: str) -> User | None:
     row = await db.fetchrow(queries.session_lookup, _digest(token), IDLE_LIMIT)
     if row is None:
         return None
-    return User(row["id"], row["username"], row["full_name"], frozenset(row["roles"]), row["csrf_token"])
+    return User(
+        row["id"], row["username"], row["full_name"], frozenset(row["roles"]), row["csrf_token"],
+        row["org_unit_id"], row["scope_org_unit_id"],
+    )  # fmt: skip
 
 
 async def delete(db: asyncpg.Pool, token: str) -> None:

@@ -70,7 +70,7 @@ UPDATE portal_sessions s SET last_seen_at = now()
   FROM employees e
  WHERE s.token_hash = $1 AND e.id = s.employee_id AND e.active
    AND s.expires_at > now() AND s.last_seen_at > now() - $2::interval
-RETURNING e.id, e.username, e.full_name, e.roles, s.csrf_token;
+RETURNING e.id, e.username, e.full_name, e.roles, s.csrf_token, e.org_unit_id, e.scope_org_unit_id;
 
 -- name: session_delete
 -- Ends a session (sign-out). $1 sha256(token).

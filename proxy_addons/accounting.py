@@ -4,12 +4,16 @@ tunnels of the connection (accounting/meter.py), handed to the writer's queue; s
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import ipaddress
+import struct
+import termios
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import structlog
@@ -165,6 +169,34 @@ class _CountingWriter:
         return getattr(self._inner, name)
 
 
+class _LastBytes:
+    """The client transport's protocol, wrapped: asyncio calls connection_lost just before it closes the
+    socket, when what the device sent after mitmproxy stopped reading (a TLS close_notify, say) sits
+    unread in the kernel. The kernel has acknowledged it to the device, so it is the device's: counted."""
+
+    __slots__ = ("_inner", "_on_lost", "_sock")
+
+    def __init__(self, inner: Any, sock: Any, on_lost: Callable[[int], None]) -> None:
+        self._inner, self._sock, self._on_lost = inner, sock, on_lost
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        try:
+            self._on_lost(_kernel_unread(self._sock))
+        finally:
+            self._inner.connection_lost(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _kernel_unread(sock: Any) -> int:
+    """Bytes in the socket's receive queue (FIONREAD); 0 when there is no socket to ask."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 def _body_counter(part: Part, upload: bool) -> Callable[[bytes], bytes]:
     """A stream callable: bodies go through unbuffered and are counted as they pass."""
     if upload:
@@ -293,7 +325,23 @@ class Accounting:
         meter = self.meters[client.id] = ConnectionMeter(client, self._clock())
         io = self._server.connections[client.id].transports[client]
         reader = self._readers[client.id] = _CountingReader(io.reader, meter)
+        transport = getattr(io.writer, "transport", None)  # none for mitmproxy_rs streams (WireGuard, local)
+        if transport is not None:
+            sock, on_lost = transport.get_extra_info("socket"), partial(self._unread_at_close, client)
+            transport.set_protocol(_LastBytes(transport.get_protocol(), sock, on_lost))
         io.reader, io.writer = reader, _CountingWriter(io.writer, meter)  # type: ignore[assignment]
+
+    def _unread_at_close(self, client: connection.Client, unread: int) -> None:
+        if not unread:
+            return
+        meter = self.meters.get(client.id)
+        if meter is not None:
+            meter.up += unread  # billed at client_disconnected, which follows
+            return
+        # The socket outlived client_disconnected (its last writes were still queued): a row of its own.
+        late = ConnectionMeter(client, self._clock())
+        late.up, late.requests = unread, 1  # after the connection's requests: a `connection` row
+        self._submit(late.settle(self._clock(), closing=True))
 
     def client_disconnected(self, client: connection.Client) -> None:
         meter = self.meters.pop(client.id, None)

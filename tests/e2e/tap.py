@@ -93,6 +93,8 @@ class Tap:
             client_writer.transport.abort()
             return
 
+        reset_acked: list[int | None] = []
+
         async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upward: bool) -> None:
             direction = "up" if upward else "down"
             try:
@@ -106,6 +108,7 @@ class Tap:
                     await writer.drain()
             except OSError as exc:  # a reset on either side: the other side gets a reset too
                 tapped.trace.append(f"{direction} {type(exc).__name__}")
+                reset_acked.append(bytes_acked(proxy_writer.get_extra_info("socket")))  # before it is gone
                 client_writer.transport.abort()
                 proxy_writer.transport.abort()
                 return
@@ -119,7 +122,10 @@ class Tap:
                 pump(client_reader, proxy_writer, upward=True),
                 pump(proxy_reader, client_writer, upward=False),
             )
-            acked = await acknowledged(proxy_writer.get_extra_info("socket"), tapped.sent)
+            if reset_acked:
+                acked = reset_acked[0] if reset_acked[0] is not None else tapped.sent
+            else:
+                acked = await acknowledged(proxy_writer.get_extra_info("socket"), tapped.sent)
             tapped.unreceived = tapped.sent - min(tapped.sent, acked)
             if tapped.unreceived:
                 tapped.trace.append(f"up {tapped.unreceived} refused by the proxy (closed)")
@@ -130,22 +136,32 @@ class Tap:
                     await writer.wait_closed()
 
 
+def bytes_acked(sock: socket.socket | None) -> int | None:
+    """The kernel's tcpi_bytes_acked for the socket (data and a FIN the peer acknowledged, the FIN counted
+    as one byte); None when the socket is already gone."""
+    try:
+        assert sock is not None
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
+    except (AssertionError, OSError):
+        return None
+    return int.from_bytes(info[BYTES_ACKED], "little")
+
+
+def closed(sock: socket.socket) -> bool:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)[0] == TCP_CLOSE
+
+
 async def acknowledged(sock: socket.socket | None, sent: int) -> int:
-    """Bytes of `sent` the peer's TCP acknowledged, once it has taken all and our FIN (the kernel counts
-    the FIN as one more byte) or has reset the connection; polled, bounded. A relay that was reset
-    (its socket gone) reports all of `sent`: the assertion then shows the trace."""
-    acked = 0
+    """Bytes of `sent` the peer's TCP acknowledged, once it has taken all of them and our FIN or has
+    reset the connection; polled, bounded. A socket already gone reports all of `sent`: the assertion
+    then shows the trace."""
+    acked = None
     for _ in range(POLL_ATTEMPTS):
-        try:
-            assert sock is not None
-            info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, TCP_INFO_SIZE)
-        except (AssertionError, OSError):
-            return sent
-        acked = int.from_bytes(info[BYTES_ACKED], "little")
-        if acked > sent or info[0] == TCP_CLOSE:
+        acked = bytes_acked(sock)
+        if acked is None or acked > sent or closed(sock):  # type: ignore[arg-type]
             break
         await asyncio.sleep(POLL_SECONDS / 10)
-    return acked
+    return sent if acked is None else acked
 
 
 @contextlib.asynccontextmanager

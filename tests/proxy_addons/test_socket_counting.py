@@ -18,7 +18,7 @@ from mitmproxy.master import Master
 from mitmproxy.options import Options
 
 from accounting.records import UsageRecord
-from proxy_addons.accounting import Accounting
+from proxy_addons.accounting import Accounting, _LastBytes
 
 BODY = b"Semarang " * 1000  # 9,000 bytes
 WHERE = "Proxyserver.connections[client.id].transports[client].reader/.writer"
@@ -181,3 +181,24 @@ async def test_a_page_of_ours_is_billed_to_its_request_even_if_a_settle_runs_bef
     assert (sum(r.bytes_up for r in records), sum(r.bytes_down for r in records)) == (sent, received)
     shape = [(r.kind, r.host, r.status, r.bytes_up, r.bytes_down, r.response_body_bytes) for r in records]
     assert shape == [("request", "news.test", 403, sent, received, len(BODY))], shape
+
+
+def test_bytes_left_in_the_kernel_when_the_socket_closes_are_counted() -> None:
+    """What the device sent after mitmproxy stopped reading is acknowledged by the kernel, so it is the
+    device's: _LastBytes asks the kernel at connection_lost, just before asyncio closes the socket."""
+
+    lost: list[Exception | None] = []
+
+    class Protocol:
+        def connection_lost(self, exc: Exception | None) -> None:
+            lost.append(exc)
+
+    counted: list[int] = []
+    ours, device = socket.socketpair()
+    with ours, device:
+        device.sendall(b"\x15\x03\x03\x00\x13" + bytes(19))  # a TLS alert record, 24 bytes
+        wrapped = _LastBytes(Protocol(), ours, counted.append)
+        wrapped.connection_lost(None)
+    assert counted == [24] and lost == [None]
+    _LastBytes(Protocol(), None, counted.append).connection_lost(None)  # no socket to ask: nothing more
+    assert counted == [24, 0]

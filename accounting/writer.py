@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import structlog
 
+from accounting import live_feed
 from accounting.records import COLUMNS, UsageRecord
 from accounting.spool import Batch, Spool, SpoolFull, decode
 from smedi.sql import load_queries
@@ -26,8 +27,11 @@ log = structlog.get_logger(__name__)
 queries = load_queries("accounting")
 
 FLUSH_SECONDS = 0.5  # a crash loses at most this long of records; reports lag under a second
-BATCH_SIZE = 5000
-CONCURRENT_BATCHES = 2  # rollup rows are taken in key order (write_batch), so two never deadlock
+BATCH_SIZE = 10_000
+# After write_batch, the rollups by local day ($1 the time zone), the rows two batches share most last: a
+# second batch does most of its work while the first commits.
+LOCAL_DAY_STEPS = (queries.write_batch_totals, queries.write_batch_activity, queries.write_batch_hosts)
+CONCURRENT_BATCHES = 2  # rollup rows are taken in one order (write_batch…), so two never deadlock
 QUEUE_LIMIT = 200_000  # records held in memory when neither PostgreSQL nor the spool takes them
 RETRY_SECONDS = 2.0  # while PostgreSQL is away, batches go straight to the spool between attempts
 WRITE_TIMEOUT = 15.0  # a PostgreSQL that hangs (not only one that refuses) sends batches to the spool
@@ -224,16 +228,30 @@ class UsageWriter:
         return True
 
     async def _write(self, batch: Batch) -> None:
-        async with asyncio.timeout(WRITE_TIMEOUT), self._pool.acquire() as conn:
-            await self._maintain(conn)
-            await conn.execute(queries.create_batch_table)
-            async with conn.transaction():
-                # The batch id makes a replay of an already committed batch (the answer was lost) a no-op.
-                if not await conn.fetchval(queries.claim_batch, batch.id, len(batch.records)):
-                    log.info("usage_batch_already_written", batch=str(batch.id))
-                    return
-                await conn.copy_records_to_table("usage_batch", records=batch.records, columns=COLUMNS)
-                await conn.execute(queries.write_batch, self._tz.key)
+        # The live dashboard's feed (admin/live.py): summarised in a thread while PostgreSQL takes the batch.
+        summary = asyncio.ensure_future(asyncio.to_thread(live_feed.payload, batch.records))
+        try:
+            async with asyncio.timeout(WRITE_TIMEOUT), self._pool.acquire() as conn:
+                await self._maintain(conn)
+                await conn.execute(queries.create_batch_table)
+                async with conn.transaction():
+                    # The batch id makes a replay of an already committed batch (the answer was lost) a no-op.
+                    if not await conn.fetchval(queries.claim_batch, batch.id, len(batch.records)):
+                        log.info("usage_batch_already_written", batch=str(batch.id))
+                        return
+                    await conn.copy_records_to_table("usage_batch", records=batch.records, columns=COLUMNS)
+                    await conn.execute(queries.write_batch)
+                    for step in LOCAL_DAY_STEPS:
+                        await conn.execute(step, self._tz.key)
+                # Told once the batch is in, so only then. Not inside the transaction: there NOTIFY holds
+                # PostgreSQL's notify lock through the commit's WAL flush, one batch commit waiting for the
+                # other (7 % fewer records/s). A crash just after the commit loses one summary, not a row.
+                try:
+                    await conn.execute(live_feed.NOTIFY, await summary)
+                except DB_ERRORS as exc:
+                    log.warning("usage_live_notify_failed", error=str(exc) or type(exc).__name__)
+        finally:
+            summary.cancel()  # not wanted when the batch was not written; a no-op once it is done
         self.stats.written += len(batch.records)
         self.stats.batches += 1
         if self.on_commit is not None:

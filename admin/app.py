@@ -11,9 +11,12 @@ import jinja2
 import structlog
 from aiohttp import web
 
+from admin.alert_tasks import alert_tasks
 from admin.i18n import human_bytes
 from admin.keys import BODY_LIMITS, DB, ROUTE_ROLES, SETTINGS, THROTTLE
+from admin.live import end_live_streams, live_dashboard
 from admin.pages import error_pages
+from admin.report_schedule import scheduled_reports
 from admin.routes import BODY_LIMITS as BODY_LIMIT_TABLE
 from admin.routes import ROUTE_ROLES as ROLE_TABLE
 from admin.routes import setup_routes
@@ -55,6 +58,10 @@ def create_app(settings: Settings) -> web.Application:
         await app[DB].close()
 
     app.cleanup_ctx.append(database)
+    app.cleanup_ctx.append(live_dashboard)  # after the pool: it reads through it; closed before it
+    app.on_shutdown.append(end_live_streams)  # the live streams end before aiohttp waits for requests
+    app.cleanup_ctx.append(scheduled_reports)  # after database: it uses the pool
+    app.cleanup_ctx.append(alert_tasks)  # after database: the anomaly scan and the webhook use the pool
     app.on_response_prepare.append(security_headers)
     setup_routes(app)
     return app

@@ -6,6 +6,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from admin.i18n_access import ACCESS_CATALOGUE
+from admin.i18n_alerts import ALERTS_CATALOGUE, ALERTS_REFUSALS
+from admin.i18n_dashboard import DASHBOARD_CATALOGUE
 from smedi.refusals import Refusal
 
 LANGUAGES = ("id", "en")
@@ -398,6 +401,86 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "id": "Kuota ini dipakai bersama oleh semua pegawai OPD ini dan OPD di bawahnya.",
         "en": "This quota is shared by every employee of this OPD and the OPDs under it.",
     },
+    # usage reports (admin/views/reports.py)
+    "reports_title": {"id": "Laporan penggunaan", "en": "Usage reports"},
+    "report_intro": {
+        "id": "Laporan per pegawai, per OPD (dengan sub-unitnya) atau seluruh kota, untuk satu hari, minggu, "
+        "bulan (waktu setempat) atau rentang tanggal. Setiap laporan tentang pegawai yang disebut namanya "
+        "dicatat di log audit.",
+        "en": "Reports for one employee, one OPD (with its sub-units) or the whole city, over a day, week, "
+        "month (local time) or a range of days. Every report on a named employee is written to the audit "
+        "log.",
+    },
+    "report_subject": {"id": "Subjek", "en": "Subject"},
+    "subject_employee": {"id": "Pegawai", "en": "Employee"},
+    "subject_org": {"id": "OPD dengan sub-unit", "en": "OPD with its sub-units"},
+    "subject_city": {"id": "Seluruh kota", "en": "The whole city"},
+    "report_username": {"id": "Nama pengguna pegawai", "en": "Employee's username"},
+    "report_org_code": {"id": "Kode OPD", "en": "OPD code"},
+    "report_period": {"id": "Periode", "en": "Period"},
+    "period_day": {"id": "Harian", "en": "Day"},
+    "period_week": {"id": "Mingguan", "en": "Week"},
+    "period_month": {"id": "Bulanan", "en": "Month"},
+    "period_range": {"id": "Rentang tanggal", "en": "Range of days"},
+    "report_until": {"id": "Sampai tanggal (untuk rentang)", "en": "Until (for a range)"},
+    "report_show": {"id": "Tampilkan laporan", "en": "Show the report"},
+    "report_heading": {"id": "Laporan penggunaan internet", "en": "Internet usage report"},
+    "report_city_name": {"id": "Pemerintah Kota Semarang", "en": "Semarang City Government"},
+    "report_bytes": {"id": "Total data", "en": "Total data"},
+    "report_active_time": {"id": "Waktu aktif daring", "en": "Active time online"},
+    "report_active_definition": {
+        "id": "Waktu aktif daring: jumlah slot 5 menit (waktu setempat) yang memuat lalu lintas apa pun, "
+        "dikali 5 menit; untuk OPD atau kota dijumlahkan atas semua pegawai (jam-pegawai).",
+        "en": "Active time online: the number of 5-minute slots (local time) holding any traffic, times 5 "
+        "minutes; for an OPD or the city summed over its employees (employee-hours).",
+    },
+    "report_office_definition": {
+        "id": "Jam kerja: {hours} (waktu setempat, {timezone}), dihitung per slot 5 menit; hari libur tidak "
+        "dikecualikan.",
+        "en": "Office hours: {hours} (local time, {timezone}), counted per 5-minute slot; holidays are not "
+        "taken out.",
+    },
+    "report_office_hours": {"id": "Jam kerja", "en": "Office hours"},
+    "report_after_hours": {"id": "Di luar jam kerja", "en": "After hours"},
+    "report_trend_hour": {"id": "Tren per jam", "en": "Trend per hour"},
+    "report_trend_day": {"id": "Tren per hari", "en": "Trend per day"},
+    "report_top_hosts": {"id": "Host teratas", "en": "Top hosts"},
+    "report_top_categories": {"id": "Kategori teratas", "en": "Top categories"},
+    "report_host": {"id": "Host", "en": "Host"},
+    "report_category": {"id": "Kategori", "en": "Category"},
+    "report_quota_events": {"id": "Peristiwa kuota", "en": "Quota events"},
+    "report_quota_refused": {
+        "id": "Permintaan ditolak karena kuota habis",
+        "en": "Requests refused, quota used up",
+    },
+    "report_quota_notices": {"id": "Pemberitahuan 80 % kuota", "en": "80 % quota notices"},
+    "report_hierarchy": {"id": "Hierarki OPD", "en": "OPD hierarchy"},
+    "report_employees_active": {"id": "Pegawai dengan lalu lintas", "en": "Employees with traffic"},
+    "report_export_csv": {"id": "Unduh CSV", "en": "Download CSV"},
+    "report_export_pdf": {"id": "Unduh PDF", "en": "Download PDF"},
+    "report_generated_at": {"id": "Dibuat", "en": "Generated"},
+    "report_none": {
+        "id": "Tidak ada penggunaan tercatat pada periode ini.",
+        "en": "No usage in this period.",
+    },
+    "report_source": {
+        "id": "Sumber: rollup penggunaan (per 5 menit, per jam, per hari), bukan catatan mentah.",
+        "en": "Source: the usage rollups (per 5 minutes, hour and day), not the raw records.",
+    },
+    "report_archive": {"id": "Arsip laporan terjadwal", "en": "Archive of scheduled reports"},
+    "report_archive_intro": {
+        "id": "Laporan harian, mingguan dan bulanan untuk seluruh kota dan setiap OPD tingkat atas, dibuat "
+        "otomatis sekali setelah periodenya berakhir.",
+        "en": "Daily, weekly and monthly reports for the whole city and each top-level OPD, generated once "
+        "by the system after their period ends.",
+    },
+    "report_archive_empty": {"id": "Belum ada laporan terjadwal.", "en": "No scheduled report yet."},
+    "report_open": {"id": "Buka", "en": "Open"},
+    "report_minutes": {"id": "menit", "en": "minutes"},
+    "report_hours_short": {"id": "jam", "en": "hours"},
+    "report_day_label": {"id": "Hari", "en": "Day"},
+    "report_hour_label": {"id": "Jam", "en": "Hour"},
+    "report_share": {"id": "Porsi", "en": "Share"},
 }
 
 
@@ -510,6 +593,12 @@ REFUSALS: dict[str, str] = {
     "dulu untuk mengubah batasnya",
     "quota_unknown": "tidak ada kuota nomor {quota_id}",
 }
+
+# The audit log page, the inspector's detail and "Penggunaan saya" keep their words in their own file.
+CATALOGUE.update(ACCESS_CATALOGUE)
+CATALOGUE.update(DASHBOARD_CATALOGUE)  # the live dashboard (admin/i18n_dashboard.py)
+CATALOGUE.update(ALERTS_CATALOGUE)  # the anomaly alert pages (admin/i18n_alerts.py)
+REFUSALS.update(ALERTS_REFUSALS)
 
 ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))
 

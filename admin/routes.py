@@ -10,10 +10,19 @@ from aiohttp import web
 from admin.directory import ROLES
 from admin.keys import PUBLIC
 from admin.views import addresses, auth, ca, exceptions, lists, pac, quotas, rules, schedules, usage, why
+from admin.views import alerts as alert_views
+from admin.views import reports as report_views
+from admin.views.audit_log import audit_log_page
+from admin.views.dashboard import dashboard_page, live_stream
+from admin.views.inspect import inspect_api, inspect_csv, inspect_detail, inspect_form
+from admin.views.my_usage import my_usage
 
 STATIC_DIR = Path(__file__).parent / "static"
 ADMIN = frozenset({"admin"})
+REPORT_READERS = frozenset({"admin", "hr", "inspector"})  # each within their scope (admin/access.py)
 SIGNED_IN = frozenset(ROLES)  # any employee with an account
+INSPECTOR = frozenset({"inspector"})  # per-request detail of a named employee, for a case
+AUDIT_READERS = frozenset({"admin", "inspector"})
 
 # route name → roles allowed (PUBLIC: anyone). A route missing here is refused (see security.authorize).
 ROUTE_ROLES: Mapping[str, frozenset[str]] = {
@@ -28,6 +37,9 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "ca_der": PUBLIC,
     "usage": ADMIN,
     "api_usage": ADMIN,
+    # the live dashboard and its event stream (the whole city: a role limited to an OPD is refused)
+    "dashboard": ADMIN,
+    "api_live": ADMIN,
     # exception requests
     "exception_new": SIGNED_IN,
     "exception_submit": SIGNED_IN,
@@ -60,6 +72,28 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "quota_add": ADMIN,
     "quota_remove": ADMIN,
     "quota_mine": SIGNED_IN,
+    # roles and access: the audit log; the inspector's detail (each view audited, within their scope);
+    # every employee's own usage
+    "audit_log": AUDIT_READERS,
+    "inspect_form": INSPECTOR,
+    "inspect_detail": INSPECTOR,
+    "inspect_csv": INSPECTOR,
+    "api_inspect_detail": INSPECTOR,
+    "my_usage": SIGNED_IN,
+    # usage reports and the archive of scheduled ones, within the reader's scope; a named employee's audited
+    "reports": REPORT_READERS,
+    "report_view": REPORT_READERS,
+    "report_csv": REPORT_READERS,
+    "report_pdf": REPORT_READERS,
+    "api_report": REPORT_READERS,
+    "report_archive": REPORT_READERS,
+    "report_archive_view": REPORT_READERS,
+    "report_archive_file": REPORT_READERS,
+    # anomaly alerts: admins decide and act; inspectors read (each within their scope, each look audited)
+    "alerts": frozenset({"admin", "inspector"}),
+    "alert_detail": frozenset({"admin", "inspector"}),
+    "alert_status": ADMIN,
+    "alert_action": ADMIN,
     # proxy auto-configuration: devices fetch it before anyone signs in
     "pac": PUBLIC,
     "wpad": PUBLIC,
@@ -83,6 +117,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/bahasa", auth.set_language, name="language")
     r.add_get("/penggunaan", usage.usage_page, name="usage")
     r.add_get("/api/v1/usage/today", usage.usage_api, name="api_usage")
+    r.add_get("/dasbor", dashboard_page, name="dashboard")
+    r.add_get("/api/v1/live", live_stream, name="api_live", allow_head=False)  # an endless event stream
     r.add_get("/ca", ca.ca_page, name="ca")
     r.add_get("/ca/smedi-ca.pem", ca.ca_pem, name="ca_pem")
     r.add_get("/ca/smedi-ca.cer", ca.ca_der, name="ca_der")
@@ -119,6 +155,27 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/kuota", quotas.add_form, name="quota_add")
     r.add_post("/kuota/hapus", quotas.remove_form, name="quota_remove")
     r.add_get("/kuota/saya", quotas.mine, name="quota_mine")
+    # roles and access
+    r.add_get("/audit", audit_log_page, name="audit_log")
+    r.add_get("/pemeriksaan", inspect_form, name="inspect_form")
+    r.add_get("/pemeriksaan/rincian", inspect_detail, name="inspect_detail")
+    r.add_get("/pemeriksaan/rincian.csv", inspect_csv, name="inspect_csv")
+    r.add_get("/api/v1/inspect/detail", inspect_api, name="api_inspect_detail")
+    r.add_get("/penggunaan/saya", my_usage, name="my_usage")
+    # usage reports
+    r.add_get("/laporan", report_views.choose, name="reports")
+    r.add_get("/laporan/lihat", report_views.view, name="report_view")
+    r.add_get("/laporan/unduh.csv", report_views.export_csv, name="report_csv")
+    r.add_get("/laporan/unduh.pdf", report_views.export_pdf, name="report_pdf")
+    r.add_get("/api/v1/reports/usage", report_views.api_report, name="api_report")
+    r.add_get("/laporan/arsip", report_views.archive, name="report_archive")
+    r.add_get("/laporan/arsip/lihat", report_views.archive_view, name="report_archive_view")
+    r.add_get("/laporan/arsip/unduh", report_views.archive_file, name="report_archive_file")
+    # anomaly alerts
+    r.add_get("/peringatan", alert_views.alerts_page, name="alerts")
+    r.add_get("/peringatan/lihat", alert_views.alert_page, name="alert_detail")
+    r.add_post("/peringatan/status", alert_views.status_form, name="alert_status")
+    r.add_post("/peringatan/tindakan", alert_views.action_form, name="alert_action")
     r.add_get("/proxy.pac", pac.pac_file, name="pac")
     r.add_get("/wpad.dat", pac.pac_file, name="wpad")
     r.add_static("/static/", STATIC_DIR, name="static")

@@ -3,6 +3,9 @@
 1. proxy: req/s through ours, ours without accounting, a bare mitmdump and direct, interleaved rounds;
 2. writer: usage records per second through UsageWriter against single INSERTs (bench/writer.py);
 3. policy: the domain index against a plain dict (bench/policy.py).
+4. anomaly: precision and recall of each anomaly detector on generated traffic (bench/anomaly.py).
+5. dashboard: a live-dashboard snapshot from the window against a recount of the hour (bench/dashboard.py).
+6. reports: the whole city's month report page against a plain scan of its rollup (bench/reports.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.anomaly import run_anomaly_bench
+from bench.dashboard import run_dashboard_bench
 from bench.policy import run_policy_bench
 from bench.proxies import (
     BARE,
@@ -31,6 +36,7 @@ from bench.proxies import (
     warm_up,
 )
 from bench.proxy_report import report
+from bench.reports import run_reports_section
 from bench.services import (
     BenchError,
     Children,
@@ -195,6 +201,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=2_000_000,
         help="domains in the policy benchmark's snapshot (default: 2,000,000; 0 skips it)",
     )
+    anomaly = parser.add_argument_group("anomaly detectors")
+    anomaly.add_argument(
+        "--anomaly-employees",
+        type=bounded(int, 0, 5_000),
+        default=200,
+        help="employees in the generated month of traffic (default: 200; 0 skips it)",
+    )
+    dashboard = parser.add_argument_group("live dashboard")
+    dashboard.add_argument(
+        "--dashboard-records",
+        type=bounded(int, 0, 10_000_000),
+        default=1_000_000,
+        help="records in the live dashboard's generated hour (default: 1,000,000; 0 skips it)",
+    )
+    reports = parser.add_argument_group("usage reports")
+    reports.add_argument(
+        "--report-rounds",
+        type=bounded(int, 0, 20),
+        default=5,
+        help="rounds of the city's month report page and its baseline (default: 5; 0 skips it)",
+    )
     return parser
 
 
@@ -212,6 +239,14 @@ def main(argv: list[str] | None = None) -> int:
             except BenchError as exc:
                 print_section([f"!! policy benchmark FAILED: {exc}"])
                 status = 1
+        if args.anomaly_employees:
+            lines, met = run_anomaly_bench(employees=int(args.anomaly_employees))
+            print_section(lines)
+            status |= not met
+        if args.dashboard_records:
+            print_section(run_dashboard_bench(int(args.dashboard_records)))
+        if args.report_rounds:
+            print_section(run_reports_section(int(args.report_rounds)))
         return status
     except KeyboardInterrupt:
         log("interrupted; what the bench started is stopped and removed")

@@ -13,6 +13,7 @@ from proxy_addons.identity import Identity
 from proxy_addons.live import LiveState
 from proxy_addons.policy import Policy
 from proxy_addons.quota import Quotas
+from proxy_addons.suspension import Suspensions
 
 
 def addons(
@@ -25,7 +26,9 @@ def addons(
     """The chain; without a writer (a benchmark's baseline) nothing is counted and no quota applies."""
     server = proxyserver.Proxyserver()
     policy = Policy(state, addresses, portal_url)
-    ours: list[object] = [Identity(state, addresses, portal_url), policy]
+    # A suspended employee is refused after the policy (a blocked site keeps its own page) and before
+    # quotas and accounting, which record the refusal.
+    ours: list[object] = [Identity(state, addresses, portal_url), policy, Suspensions(state, policy.tunnels)]
     if writer is not None:
         use = QuotaUse(state.tz)
         quotas = Quotas(state, use, pool, policy.tunnels, portal_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -12,7 +13,7 @@ import structlog
 from accounting.quota_use import Quota
 from proxy_addons.addresses import ClientMap
 from proxy_addons.policy_loader import load_policy
-from proxy_addons.snapshots import Directory, PolicySnapshot
+from proxy_addons.snapshots import Directory, PolicySnapshot, Suspension, suspensions_from_rows
 from smedi.db import DatabaseUnavailable, connect
 from smedi.sql import load_queries
 
@@ -20,6 +21,7 @@ log = structlog.get_logger(__name__)
 queries = load_queries("proxy")
 client_queries = load_queries("clients")
 quota_queries = load_queries("quota_use")
+alert_queries = load_queries("alerts")  # suspensions in force (sql/queries/alerts.sql)
 
 CHANNELS = ("directory_changed", "policy_changed", "clients_changed", "quotas_changed")
 EVERYTHING = frozenset({"directory", "policy", "lists", "clients", "quotas"})
@@ -37,6 +39,7 @@ class LiveState:
         self.policy = PolicySnapshot.empty()
         self.clients = ClientMap()
         self.quotas: tuple[Quota, ...] = ()
+        self.suspensions: Mapping[int, Suspension] = {}  # employee id → suspended until (with the directory)
         self.org_paths: dict[int, tuple[int, ...]] = {}  # OPD id → ids from the top down to it
         self._pool = pool
         self._url = url
@@ -62,6 +65,8 @@ class LiveState:
     async def reload(self, parts: frozenset[str] | set[str]) -> None:
         if "directory" in parts:
             self.directory = Directory.from_rows(await self._pool.fetch(queries.directory))
+            suspended = await self._pool.fetch(alert_queries.suspensions_in_force)
+            self.suspensions = suspensions_from_rows(suspended)
             log.info("directory_loaded", employees=len(self.directory.by_username))
         if "quotas" in parts or "directory" in parts:
             self.quotas = tuple(Quota(**r) for r in await self._pool.fetch(quota_queries.quotas))

@@ -57,6 +57,25 @@ class Directory:
 
 
 @dataclass(frozen=True, slots=True)
+class Suspension:
+    """An employee's internet suspended by an admin until `ends_at` (UTC), with the reason they read."""
+
+    id: int
+    employee_id: int
+    reason: str
+    ends_at: datetime
+
+
+def suspensions_from_rows(rows: Iterable[Mapping[str, object]]) -> Mapping[int, Suspension]:
+    """employee id → the suspension in force that ends last (the query keeps one per employee)."""
+    found = {}
+    for row in rows:
+        suspension = Suspension(row["id"], row["employee_id"], row["reason"], row["ends_at"])  # type: ignore[arg-type]
+        found[suspension.employee_id] = suspension
+    return MappingProxyType(found)
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     id: int
     slug: str

@@ -141,9 +141,25 @@ async def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
                 _actor(),
                 "employee_added",
                 args.username.lower(),
-                {"org": args.org, "roles": args.role or ["employee"]},
+                {"org": args.org, "roles": args.role or ["employee"], "scope_org": args.scope_org},
             )
+            if args.scope_org is not None:
+                from admin.access import set_scope
+
+                await set_scope(conn, args.username, args.scope_org, _actor())
     print(f"employee {args.username.lower()} added")
+    return 0
+
+
+async def cmd_user_scope(args: argparse.Namespace, settings: Settings) -> int:
+    from admin.access import set_scope
+
+    async with _database(settings) as conn:  # argparse has made sure of exactly one of --org, --city
+        previous = await set_scope(conn, args.username, args.org, _actor())
+    now = f"OPD {args.org} and the OPDs below it" if args.org else "the whole city"
+    was = f"OPD {previous}" if previous else "the whole city"
+    print(f"{args.username.strip().lower()}: roles now reach {now} (before: {was}); "
+          "portal sessions follow at their next request")  # fmt: skip
     return 0
 
 
@@ -410,6 +426,36 @@ async def cmd_report_usage(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_report_generate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+
+    from accounting.scheduled_reports import SCHEDULED_PERIODS, Subject, generate, last_complete
+    from accounting.usage_report import report_period
+
+    now, tz = datetime.now(UTC), settings.tz
+    periods = []
+    for kind in [args.period] if args.period else SCHEDULED_PERIODS:
+        period = report_period(kind, args.date) if args.date else last_complete(kind, now, tz)
+        if period.last > last_complete(kind, now, tz).last:
+            raise UsageError(f"the {kind} {period.first}..{period.last} has not ended yet ({tz.key})")
+        periods.append(period)
+    created = kept = 0
+    async with _database(settings) as conn:
+        for period in periods:
+            last = f"..{period.last}" if period.last != period.first else ""
+            days = f"{period.kind} {period.first}{last}"
+
+            def progress(n: int, total: int, subject: Subject, made: bool, days: str = days) -> None:
+                state = "generated" if made else "kept before"
+                print(f"{days}: {n}/{total} {subject.key or 'city'} {state}", file=sys.stderr)
+
+            done = await generate(conn, period, tz, settings.office_hours, by="cli", progress=progress)
+            created += sum(g.created for g in done)
+            kept += sum(not g.created for g in done)
+    print(f"{created} report(s) generated, {kept} kept before (listed on /laporan/arsip)")
+    return 0
+
+
 async def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int:
     from admin.audit import verify_chain
 
@@ -423,6 +469,33 @@ async def cmd_audit_verify(_args: argparse.Namespace, settings: Settings) -> int
         )
         return 1
     print(f"audit chain intact: {checked} entries verified")
+    return 0
+
+
+async def cmd_alerts_scan(args: argparse.Namespace, settings: Settings) -> int:
+    from accounting.alert_scan import ScanResult, parse_since, scan_alerts
+
+    now = datetime.now(UTC)
+    try:
+        since = parse_since(args.since, now, settings.tz) if args.since else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+    def progress(part: ScanResult) -> None:
+        local = part.window_start.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        print(f"scanned from {local}: {part.employees} employees, {part.findings} findings, "
+              f"{len(part.new_alerts)} new alerts", file=sys.stderr, flush=True)  # fmt: skip
+
+    async with _database(settings) as conn:
+        result = await scan_alerts(
+            conn, settings.tz, office=settings.office_hours, since=since, now=now, progress=progress
+        )
+    start, end = (
+        t.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") for t in (result.window_start, result.window_end)
+    )
+    ids = f" (ids {', '.join(map(str, result.new_alerts))})" if result.new_alerts else ""
+    print(f"{start} – {end} ({settings.tz.key}): {result.findings} findings, "
+          f"{len(result.new_alerts)} new alerts{ids}")  # fmt: skip
     return 0
 
 
@@ -750,7 +823,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ROLE",
         help="admin, hr, inspector, data_operator, walidata or employee (repeatable; default employee)",
     )
+    p.add_argument(
+        "--scope-org",
+        metavar="CODE",
+        help="limit the roles (hr, inspector, ...) to this OPD and those below it (default: the whole city)",
+    )
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p = command(
+        "scope",
+        cmd_user_scope,
+        "limit an employee's roles to an OPD and the OPDs below it, or give them the whole city; audited",
+        user,
+    )
+    p.add_argument("username", metavar="USERNAME")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--org", metavar="CODE", help="this OPD and the OPDs below it")
+    where.add_argument("--city", action="store_true", help="the whole city (no limit)")
 
     policy = sub.add_parser("policy", help="the blocked list").add_subparsers(
         dest="policy_command", required=True
@@ -791,6 +879,21 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["table", "json", "csv"],
         default="table",
         help="table: sizes such as 1.5 MB and a total row (default); json, csv: exact bytes",
+    )
+
+    p = command(
+        "generate",
+        cmd_report_generate,
+        "generate the scheduled reports (the city and each top-level OPD) of an ended day, week or month, "
+        "as the portal does by itself; a report kept before is not made again",
+        report,
+    )
+    p.add_argument("--period", choices=["day", "week", "month"], help="only this period (default: all three)")
+    p.add_argument(
+        "--date",
+        type=_parse_date,
+        metavar="DATE",
+        help="the period holding this local day (YYYY-MM-DD; default: the latest period that has ended)",
     )
 
     p = command("test", cmd_policy_test, "why: the decision for a URL, and the rule that made it", policy)
@@ -836,6 +939,16 @@ def build_parser() -> argparse.ArgumentParser:
         "check the audit log's hash chain; exit 1 at the first broken entry",
         audit,
     )
+
+    alerts = sub.add_parser("alerts", help="anomaly alerts").add_subparsers(
+        dest="alerts_command", required=True
+    )
+    p = command(
+        "scan", cmd_alerts_scan, "run the anomaly detectors over the hourly usage and store new alerts (the "
+        "portal does this every 5 minutes); each alert is stored once, however often this runs", alerts,
+    )  # fmt: skip
+    p.add_argument("--since", metavar="WHEN", help="from 6h or 7d back, or a local date or time such as "
+                   "2026-03-01 or 2026-03-01T08:00 (default: the last 3 hours)")  # fmt: skip
 
     ca = sub.add_parser("ca", help="the organisation's CA").add_subparsers(dest="ca_command", required=True)
     p = command("export", cmd_ca_export, "print the CA certificate (PEM; --der for Windows/Android)", ca)

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from accounting.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours, parse_office_hours
+
 
 class SettingsError(ValueError):
     """A setting has a value we cannot use; the message names the variable and the expected form."""
@@ -45,6 +47,9 @@ class Settings:
     rollup_retention_days: int = 730  # hourly and daily rollups: two years of reports
     spool_max_bytes: int = 1024**3  # usage batches kept on disk while PostgreSQL is away
     metrics_listen: Listen | None = None  # the proxy's Prometheus metrics (/metrics); off by default
+    office_hours: OfficeHours = DEFAULT_OFFICE_HOURS  # reports' office against after hours (local time)
+    alert_webhook_url: str = ""  # new anomaly alerts are POSTed here as signed JSON; empty: no webhook
+    alert_webhook_secret: str = field(default="", repr=False)  # the HMAC key; never printed or logged
 
     @property
     def certs_dir(self) -> Path:
@@ -88,6 +93,13 @@ def _portal_url(name: str, value: str) -> str:
     if not value.startswith(("http://", "https://")):
         raise SettingsError(f"{name}: expected http(s)://HOST[:PORT], got {value!r}")
     return value.rstrip("/")
+
+
+def _office_hours(name: str, value: str) -> OfficeHours:
+    try:
+        return parse_office_hours(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {exc}") from None
 
 
 def _timezone(name: str, value: str) -> ZoneInfo:
@@ -159,6 +171,9 @@ _PARSERS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SMEDI_ROLLUP_RETENTION_DAYS": ("rollup_retention_days", _days),
     "SMEDI_SPOOL_MAX": ("spool_max_bytes", parse_size),
     "SMEDI_METRICS_LISTEN": ("metrics_listen", _optional_listen),
+    "SMEDI_OFFICE_HOURS": ("office_hours", _office_hours),
+    "SMEDI_ALERT_WEBHOOK_URL": ("alert_webhook_url", _portal_url),
+    "SMEDI_ALERT_WEBHOOK_SECRET": ("alert_webhook_secret", lambda _n, v: v),
 }
 
 
@@ -191,4 +206,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wildcard = listen.host in ("0.0.0.0", "::")  # noqa: S104  a comparison, not a bind
         host = "127.0.0.1" if wildcard else str(listen).rpartition(":")[0]
         values["portal_url"] = f"http://{host}:{listen.port}"
+    if values.get("alert_webhook_url") and not values.get("alert_webhook_secret"):
+        raise SettingsError(
+            "SMEDI_ALERT_WEBHOOK_SECRET: required with SMEDI_ALERT_WEBHOOK_URL (alerts are signed with it)"
+        )
     return Settings(**values)  # type: ignore[arg-type]

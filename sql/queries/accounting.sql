@@ -48,13 +48,13 @@ INSERT INTO usage_batches (id, records) VALUES ($1, $2) ON CONFLICT (id) DO NOTH
 CREATE TEMP TABLE IF NOT EXISTS usage_batch (LIKE usage_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
 
 -- name: write_batch
--- Moves the staged batch into usage_events and adds it to both rollups, in one statement of the
--- writer's transaction: a report never differs from the raw events. Rollup rows are taken in key order,
--- so two writers wait for each other but never deadlock. Intervals and connection rows count bytes, not
+-- Moves the staged batch into usage_events and adds it to the hourly rollup and the daily hosts; the
+-- writer then runs write_batch_totals and write_batch_activity, in its transaction: a report never differs
+-- from the raw events. Rollup rows are taken in key order, so two writers wait for each other but never
+-- deadlock; the rows two batches share most (the daily totals, the OPDs' slots) are taken last, so a second
+-- batch does most of its work while the first commits. Intervals and connection rows count bytes, not
 -- requests. $1 the time zone of local days (SMEDI_TZ).
-WITH events AS (
-    INSERT INTO usage_events SELECT * FROM usage_batch
-), hourly AS (
+WITH hourly AS (
     INSERT INTO usage_hourly AS u (hour, employee_id, host, category, requests, blocked, bytes_up, bytes_down)
     SELECT date_trunc('hour', ts), coalesce(employee_id, 0), host, category,
            count(*) FILTER (WHERE kind = 'request'), count(*) FILTER (WHERE decision IN ('block', 'quota')),
@@ -68,6 +68,11 @@ WITH events AS (
            bytes_up   = u.bytes_up + excluded.bytes_up,
            bytes_down = u.bytes_down + excluded.bytes_down
 )
+INSERT INTO usage_events SELECT * FROM usage_batch;
+
+-- name: write_batch_totals
+-- The staged batch's daily totals (local days): what quotas and reports by employee, OPD and category
+-- read. $1 the time zone of local days.
 INSERT INTO usage_daily_totals AS u (day, employee_id, org_unit_id, category, requests, blocked, bytes_up,
                                      bytes_down, updated_at)
 SELECT (ts AT TIME ZONE $1)::date, coalesce(employee_id, 0), coalesce(org_unit_id, 0), category,
@@ -83,13 +88,74 @@ ON CONFLICT (day, employee_id, org_unit_id, category) DO UPDATE
        bytes_down = u.bytes_down + excluded.bytes_down,
        updated_at = clock_timestamp();
 
+-- name: write_batch_activity
+-- The staged batch's 5-minute activity slots per employee, and per OPD with how many of its employees
+-- were active in each (counted once: when a slot is new to the employee). $1 the time zone of local days.
+WITH slots AS (
+    SELECT local::date AS day, employee_id,
+           extract(hour FROM local)::int * 12 + extract(minute FROM local)::int / 5 AS slot,
+           max(coalesce(org_unit_id, 0)) AS org_unit_id,
+           count(*) FILTER (WHERE kind = 'request') AS requests,
+           count(*) FILTER (WHERE decision IN ('block', 'quota')) AS blocked,
+           count(*) FILTER (WHERE decision = 'quota') AS quota_refused,
+           sum(bytes_up) AS bytes_up, sum(bytes_down) AS bytes_down
+      FROM (SELECT ts AT TIME ZONE $1 AS local, * FROM usage_batch WHERE employee_id IS NOT NULL) b
+     GROUP BY 1, 2, 3
+), activity AS (
+    INSERT INTO usage_activity AS a (day, employee_id, slot, org_unit_id, requests, blocked, quota_refused,
+                                     bytes_up, bytes_down)
+    SELECT day, employee_id, slot, org_unit_id, requests, blocked, quota_refused, bytes_up, bytes_down
+      FROM slots
+     ORDER BY employee_id, day, slot
+    ON CONFLICT (employee_id, day, slot) DO UPDATE
+       SET requests      = a.requests + excluded.requests,
+           blocked       = a.blocked + excluded.blocked,
+           quota_refused = a.quota_refused + excluded.quota_refused,
+           bytes_up      = a.bytes_up + excluded.bytes_up,
+           bytes_down    = a.bytes_down + excluded.bytes_down
+    RETURNING day, employee_id, slot, xmax = 0 AS added  -- xmax 0: inserted, a slot new to the employee
+)
+INSERT INTO usage_activity_orgs AS o (day, slot, org_unit_id, active, requests, blocked, quota_refused,
+                                      bytes_up, bytes_down)
+SELECT s.day, s.slot, s.org_unit_id, count(*) FILTER (WHERE a.added), sum(s.requests), sum(s.blocked),
+       sum(s.quota_refused), sum(s.bytes_up), sum(s.bytes_down)
+  FROM slots s JOIN activity a USING (day, employee_id, slot)
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3
+ON CONFLICT (day, slot, org_unit_id) DO UPDATE
+   SET active        = o.active + excluded.active,
+       requests      = o.requests + excluded.requests,
+       blocked       = o.blocked + excluded.blocked,
+       quota_refused = o.quota_refused + excluded.quota_refused,
+       bytes_up      = o.bytes_up + excluded.bytes_up,
+       bytes_down    = o.bytes_down + excluded.bytes_down;
+
+-- name: write_batch_hosts
+-- The staged batch's hosts per local day and OPD: the top hosts of an OPD's or the city's report. $1 the
+-- time zone of local days.
+INSERT INTO usage_daily_hosts AS h (day, org_unit_id, host, requests, blocked, bytes_up, bytes_down)
+SELECT (ts AT TIME ZONE $1)::date, coalesce(org_unit_id, 0), host,
+       count(*) FILTER (WHERE kind = 'request'), count(*) FILTER (WHERE decision IN ('block', 'quota')),
+       sum(bytes_up), sum(bytes_down)
+  FROM usage_batch
+ GROUP BY 1, 2, 3
+ ORDER BY 1, 2, 3
+ON CONFLICT (day, org_unit_id, host) DO UPDATE
+   SET requests   = h.requests + excluded.requests,
+       blocked    = h.blocked + excluded.blocked,
+       bytes_up   = h.bytes_up + excluded.bytes_up,
+       bytes_down = h.bytes_down + excluded.bytes_down;
+
 -- name: drop_partitions_before
 -- Retention of raw events: drops the daily partitions of days before $1 (date); returns how many.
 SELECT drop_usage_partitions_before($1);
 
 -- name: delete_rollups_before
 -- Retention of the rollups: hours and days before $1 (date, UTC for hours, local for days).
-WITH hourly AS (DELETE FROM usage_hourly WHERE hour < $1::date::timestamp AT TIME ZONE 'UTC')
+WITH hourly AS (DELETE FROM usage_hourly WHERE hour < $1::date::timestamp AT TIME ZONE 'UTC'),
+activity AS (DELETE FROM usage_activity WHERE day < $1),
+org_activity AS (DELETE FROM usage_activity_orgs WHERE day < $1),
+daily_hosts AS (DELETE FROM usage_daily_hosts WHERE day < $1)
 DELETE FROM usage_daily_totals WHERE day < $1;
 
 -- name: delete_batches_before

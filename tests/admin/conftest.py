@@ -25,6 +25,9 @@ ORG = "DISKOMINFO"
 USERS: dict[str, tuple[str, ...]] = {
     "admin": ("admin", "employee"),
     "hr": ("hr", "employee"),
+    "pemeriksa": ("inspector", "employee"),
+    "operator": ("data_operator", "employee"),
+    "walidata": ("walidata", "employee"),
     "pegawai": ("employee",),
 }
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

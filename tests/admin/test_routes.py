@@ -22,6 +22,8 @@ PUBLIC_OUTCOME = {"home": 303, "login": 401, "logout": 303, "language": 303}
 POST_FORMS = {"login": {"username": "nobody", "password": "not-the-password"}, "language": {"lang": "id"}}
 # Routes that answer someone they admit with something other than 200 when given the matrix's bare form.
 ALLOWED_OUTCOME = {
+    # the inspector's detail of a named employee: refused without an employee and a case reference (400).
+    **dict.fromkeys(["inspect_detail", "inspect_csv", "api_inspect_detail"], 400),
     # policy pages: past the role and CSRF checks, the view refuses a form without its fields (400).
     **dict.fromkeys(
         ["policy_list_upload", "policy_list_rollback", "policy_category_action", "policy_rule_add",
@@ -38,7 +40,15 @@ ALLOWED_OUTCOME = {
     # exception requests: a form without a known reference or request is refused (400).
     "exception_submit": 400,
     "exception_decide": 400,
+    # anomaly alerts: without an alert's id there is no alert to show or change (404).
+    "alert_detail": 404,
+    "alert_status": 404,
+    "alert_action": 404,
+    # usage reports: a scheduled report without its id is refused (400).
+    "report_archive_view": 400,
+    "report_archive_file": 400,
 }  # fmt: skip
+ENDLESS = {"api_live"}  # server-sent events: the matrix reads the first event, then hangs up
 
 
 def sample_path(resource: web.AbstractResource) -> str:
@@ -76,6 +86,9 @@ def test_only_the_reviewed_routes_are_public() -> None:
     assert {name: set(roles) for name, roles in ROUTE_ROLES.items() if roles is not PUBLIC} == {
         "usage": {"admin"},
         "api_usage": {"admin"},
+        # the live dashboard and its event stream
+        "dashboard": {"admin"},
+        "api_live": {"admin"},
         # policy pages
         "policy_lists": {"admin"},
         "policy_list_upload": {"admin"},
@@ -108,6 +121,27 @@ def test_only_the_reviewed_routes_are_public() -> None:
         "exception_mine": set(USERS_ROLES),
         "exception_review": {"admin"},
         "exception_decide": {"admin"},
+        # anomaly alerts: admins decide and act, inspectors read
+        "alerts": {"admin", "inspector"},
+        "alert_detail": {"admin", "inspector"},
+        "alert_status": {"admin"},
+        "alert_action": {"admin"},
+        # usage reports and their archive: admins, HR and inspectors, each within their scope
+        "reports": {"admin", "hr", "inspector"},
+        "report_view": {"admin", "hr", "inspector"},
+        "report_csv": {"admin", "hr", "inspector"},
+        "report_pdf": {"admin", "hr", "inspector"},
+        "api_report": {"admin", "hr", "inspector"},
+        "report_archive": {"admin", "hr", "inspector"},
+        "report_archive_view": {"admin", "hr", "inspector"},
+        "report_archive_file": {"admin", "hr", "inspector"},
+        # roles and access: the audit log, the inspector's case-referenced detail, one's own usage
+        "audit_log": {"admin", "inspector"},
+        "inspect_form": {"inspector"},
+        "inspect_detail": {"inspector"},
+        "inspect_csv": {"inspector"},
+        "api_inspect_detail": {"inspector"},
+        "my_usage": set(USERS_ROLES),
     }
 
 
@@ -135,8 +169,14 @@ async def check_route(client: TestClient, username: str | None, name: str, metho
     data = None
     if method == "POST":
         data = {"csrf_token": await csrf_token(client, "/ca"), "next": "/ca", **POST_FORMS.get(name, {})}
+        if name == "login":  # a failed sign-in per visitor: one username's failures are throttled at 5
+            data["username"] = f"nobody-{username or 'anonymous'}"
     response = await client.request(method, path, data=data, allow_redirects=False)
-    body = (await response.read()).decode(errors="replace")  # the CA download is DER
+    if name in ENDLESS and response.status == 200:
+        body = (await response.content.readuntil(b"\n\n")).decode()  # an event stream: its first event
+        response.close()
+    else:
+        body = (await response.read()).decode(errors="replace")  # the CA download is DER
     is_api = path.startswith("/api/")
 
     if ROUTE_ROLES[name] is PUBLIC:

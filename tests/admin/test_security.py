@@ -48,6 +48,12 @@ async def _exception_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
     return await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'exception%'") > 0
 
 
+async def _alert_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
+    changed = await db.fetchval("SELECT count(*) FROM alerts WHERE status <> 'new'")
+    suspended = await db.fetchval("SELECT count(*) FROM internet_suspensions")
+    return changed + suspended > 0 or await _policy_changed(_client, db)
+
+
 POST_EFFECTS = {
     "login": ({"username": "admin", "password": PASSWORD, "next": "/"}, None, _login_changed),
     "logout": ({}, "admin", _logout_changed),
@@ -86,6 +92,13 @@ POST_EFFECTS = {
     # exception requests
     "exception_submit": ({"ref": "A1B2C3D4", "reason": "perlu"}, "pegawai", _exception_changed),
     "exception_decide": ({"id": "1", "verdict": "refuse"}, "admin", _exception_changed),
+    # anomaly alerts (the form names alert 1, whether or not it exists: the token is checked first)
+    "alert_status": ({"id": "1", "expected": "new", "status": "acknowledged"}, "admin", _alert_changed),
+    "alert_action": (
+        {"id": "1", "action": "suspend", "duration": "1h", "reason": "uji"},
+        "admin",
+        _alert_changed,
+    ),
 }
 
 
@@ -222,6 +235,18 @@ async def test_api_errors_have_one_shape(client: TestClient, new_client: NewClie
     assert set(wrong_method.headers["Allow"].split(",")) == {"GET", "HEAD"}
 
 
+async def test_the_report_api_errors_have_the_one_shape(client: TestClient, new_client: NewClient) -> None:
+    assert (await api_error(await client.get("/api/v1/reports/usage"), 401))["code"] == "unauthorized"
+    employee = await new_client()
+    await sign_in(employee, "pegawai")
+    assert (await api_error(await employee.get("/api/v1/reports/usage"), 403))["code"] == "forbidden"
+    hr = await new_client()
+    await sign_in(hr, "hr")
+    response = await hr.get("/api/v1/reports/usage", params={"subjek": "org", "opd": "X"})
+    unknown = await api_error(response, 400)
+    assert unknown["code"] == "bad_request" and "unknown OPD" in str(unknown["message"])
+
+
 async def test_a_bug_in_an_api_view_still_answers_in_the_error_shape(
     settings: Settings, aiohttp_client: AiohttpClient, users: dict[str, int]
 ) -> None:
@@ -260,12 +285,15 @@ async def test_security_headers_on_every_kind_of_response(client: TestClient, ne
         await client.get("/api/v1/usage/today"),  # 401
         await admin.get("/penggunaan"),
         await admin.get("/api/v1/usage/today"),
+        await admin.get("/dasbor"),
+        await admin.get("/api/v1/live"),  # an event stream: its headers are checked, then it is closed
     ]
     for response in responses:
         where = f"{response.method} {response.url.path} {response.status}"
         assert response.headers.get("Content-Security-Policy") == CSP, where
         assert response.headers.get("X-Frame-Options") == "DENY", where
         assert response.headers.get("X-Content-Type-Options") == "nosniff", where
+    responses[-1].close()  # the event stream never ends by itself
     assert "frame-ancestors 'none'" in CSP and "script-src 'self'" in CSP
 
 

@@ -228,30 +228,26 @@ class UsageWriter:
         return True
 
     async def _write(self, batch: Batch) -> None:
-        # The live dashboard's feed (admin/live.py): summarised in a thread while PostgreSQL takes the batch.
-        summary = asyncio.ensure_future(asyncio.to_thread(live_feed.payload, batch.records))
-        try:
-            async with asyncio.timeout(WRITE_TIMEOUT), self._pool.acquire() as conn:
-                await self._maintain(conn)
-                await conn.execute(queries.create_batch_table)
-                async with conn.transaction():
-                    # The batch id makes a replay of an already committed batch (the answer was lost) a no-op.
-                    if not await conn.fetchval(queries.claim_batch, batch.id, len(batch.records)):
-                        log.info("usage_batch_already_written", batch=str(batch.id))
-                        return
-                    await conn.copy_records_to_table("usage_batch", records=batch.records, columns=COLUMNS)
-                    await conn.execute(queries.write_batch)
-                    for step in LOCAL_DAY_STEPS:
-                        await conn.execute(step, self._tz.key)
-                # Told once the batch is in, so only then. Not inside the transaction: there NOTIFY holds
-                # PostgreSQL's notify lock through the commit's WAL flush, one batch commit waiting for the
-                # other (7 % fewer records/s). A crash just after the commit loses one summary, not a row.
-                try:
-                    await conn.execute(live_feed.NOTIFY, await summary)
-                except DB_ERRORS as exc:
-                    log.warning("usage_live_notify_failed", error=str(exc) or type(exc).__name__)
-        finally:
-            summary.cancel()  # not wanted when the batch was not written; a no-op once it is done
+        async with asyncio.timeout(WRITE_TIMEOUT), self._pool.acquire() as conn:
+            await self._maintain(conn)
+            await conn.execute(queries.create_batch_table)
+            async with conn.transaction():
+                # The batch id makes a replay of an already committed batch (the answer was lost) a no-op.
+                if not await conn.fetchval(queries.claim_batch, batch.id, len(batch.records)):
+                    log.info("usage_batch_already_written", batch=str(batch.id))
+                    return
+                await conn.copy_records_to_table("usage_batch", records=batch.records, columns=COLUMNS)
+                await conn.execute(queries.write_batch)
+                for step in LOCAL_DAY_STEPS:
+                    await conn.execute(step, self._tz.key)
+            # The live dashboard's feed (admin/live.py), told once the batch is in, so only then. Not inside
+            # the transaction: there NOTIFY holds PostgreSQL's notify lock through the commit's WAL flush,
+            # one batch's commit waiting for the other's. A crash right after the commit loses one summary,
+            # never a row. Summarised here, not in a thread: a thread holding the GIL stalls the proxy's loop.
+            try:
+                await conn.execute(live_feed.NOTIFY, live_feed.payload(batch.records))
+            except DB_ERRORS as exc:
+                log.warning("usage_live_notify_failed", error=str(exc) or type(exc).__name__)
         self.stats.written += len(batch.records)
         self.stats.batches += 1
         if self.on_commit is not None:

@@ -12,6 +12,9 @@ from admin.throttle import LoginThrottle
 from smedi.settings import Settings
 
 PUBLIC: frozenset[str] = frozenset({"*"})  # marker in the role table: no sign-in needed
+# Marker in the role table: the handler authenticates a signed API token (Authorization: Bearer); no session
+# cookie is read, so there is nothing for a cross-site request to ride on and no CSRF token to check.
+API_TOKEN: frozenset[str] = frozenset({"api-token"})
 
 DB = web.AppKey("db", asyncpg.Pool)
 SETTINGS = web.AppKey("settings", Settings)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from admin.directory import ROLES
 from admin.keys import PUBLIC
+from admin.samawa import routes_public, routes_tokens, routes_walidata
 from admin.views import addresses, auth, ca, exceptions, lists, pac, quotas, rules, schedules, usage, why
 from admin.views import alerts as alert_views
 from admin.views import reports as report_views
@@ -97,6 +98,10 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     # proxy auto-configuration: devices fetch it before anyone signs in
     "pac": PUBLIC,
     "wpad": PUBLIC,
+    # SAMAWA: each part's routes and roles live beside its views
+    **routes_tokens.ROUTE_ROLES,
+    **routes_walidata.ROUTE_ROLES,
+    **routes_public.ROUTE_ROLES,
 }
 
 # route name → the most bytes a request body may have, where that is more than app.MAX_BODY_BYTES.
@@ -105,6 +110,9 @@ BODY_LIMITS: Mapping[str, int] = {
     # an address on every line. 200 MB takes those with room to spare and still bounds the disk a
     # (signed-in admin's) upload can fill: aiohttp spools it to a temporary file, we copy it once more.
     "policy_list_upload": 200 * 1024 * 1024,
+    **routes_tokens.BODY_LIMITS,
+    **routes_walidata.BODY_LIMITS,
+    **routes_public.BODY_LIMITS,
 }
 
 
@@ -179,3 +187,5 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/proxy.pac", pac.pac_file, name="pac")
     r.add_get("/wpad.dat", pac.pac_file, name="wpad")
     r.add_static("/static/", STATIC_DIR, name="static")
+    for part in (routes_tokens, routes_walidata, routes_public):
+        part.setup_routes(app)

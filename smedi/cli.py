@@ -1036,6 +1036,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "see them (an OPD quota shows the OPD's shared use)")  # fmt: skip
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="table: sizes such as 1.5 GB (default); json: exact bytes")  # fmt: skip
+
+    # SAMAWA: each area's commands live in their own module
+    from smedi import cli_datasets, cli_tokens
+
+    cli_tokens.add_commands(sub, command)
+    cli_datasets.add_commands(sub, command)
     return parser
 
 
@@ -1044,12 +1050,13 @@ def main(argv: list[str] | None = None) -> int:
     from admin.clients import ClientError
     from admin.directory import DirectoryError
     from admin.quotas import QuotaError
+    from admin.samawa import SamawaError
     from proxy_addons.rules import RuleError
     from smedi.db import DatabaseUnavailable
     from smedi.logs import configure_logging
 
     # Refusals the stores explain to a person (unknown OPD, invalid rule, ...): said plainly, exit 2.
-    refused = (UsageError, DirectoryError, ListError, RuleError, ClientError, QuotaError)
+    refused = (UsageError, DirectoryError, ListError, RuleError, ClientError, QuotaError, SamawaError)
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -1,0 +1,5 @@
+"""SAMAWA (Semua Data untuk Warga): datasets, signed OPD tokens, submissions, review and publication."""
+
+
+class SamawaError(ValueError):
+    """An input SAMAWA refuses (unknown dataset, invalid schema, ...): the message is for the person who sent it."""

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import structlog
 
+from admin.samawa.regions import sync_reference_codes
 from smedi.sql import SQL_DIR
 
 log = structlog.get_logger(__name__)
@@ -114,6 +115,9 @@ async def migrate(conn: asyncpg.Connection, directory: Path = SQL_DIR) -> list[M
                 )
             log.info("migration_applied", version=migration.version, name=migration.name)
             applied_now.append(migration)
+        # Reference data shipped as files (SAMAWA's region codes) follows the files on every migrate;
+        # still under the lock, so concurrent migrators do not race. Unchanged rows are not rewritten.
+        await sync_reference_codes(conn)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
     return applied_now

@@ -11,7 +11,7 @@ from pytest_aiohttp import AiohttpClient
 
 from admin.app import create_app
 from admin.directory import ROLES as USERS_ROLES
-from admin.keys import PUBLIC
+from admin.keys import API_TOKEN, PUBLIC
 from admin.routes import ROUTE_ROLES
 from smedi.settings import Settings
 from tests.admin.conftest import USERS, NewClient, csrf_token, session_cookie, sign_in
@@ -19,6 +19,33 @@ from tests.admin.conftest import USERS, NewClient, csrf_token, session_cookie, s
 VISITORS: list[str | None] = [None, *USERS]  # None: not signed in
 # Public routes that answer something other than 200 when they work (POST forms redirect, home redirects).
 PUBLIC_OUTCOME = {"home": 303, "login": 401, "logout": 303, "language": 303}
+# SAMAWA for citizens: the sample dataset does not exist (or is not public): 404, the CKAN list answers 200.
+PUBLIC_OUTCOME.update(dict.fromkeys(
+    ["data_dataset", "data_csv", "data_json", "data_version_csv", "data_version_json",
+     "data_datapackage_json", "data_datapackage_zip", "data_reference_csv", "api_public_dataset",
+     "api_public_data"], 404,
+))  # fmt: skip
+# Routes whose path has variables: the matrix's sample URL (the router cannot make one up).
+SAMPLE_PATHS = {
+    "data_dataset": "/data/contoh", "data_csv": "/data/contoh.csv", "data_json": "/data/contoh.json",
+    "data_version_csv": "/data/contoh/versi/1.csv", "data_version_json": "/data/contoh/versi/1.json",
+    "data_datapackage_json": "/data/contoh/datapackage.json",
+    "data_datapackage_zip": "/data/contoh/datapackage.zip",
+    "data_reference_csv": "/data/referensi/wilayah_contoh.csv",
+    "api_public_dataset": "/api/v1/public/datasets/contoh",
+    "api_public_data": "/api/v1/public/datasets/contoh/data", "ckan_action": "/api/3/action/package_list",
+    "ckan_action_post": "/api/action/package_list",
+}  # fmt: skip
+# SAMAWA datasets: the Walidata's pages of a dataset that does not exist (404); the API without a token (401)
+SAMPLE_PATHS.update({
+    "samawa_dataset": "/samawa/dataset/contoh", "samawa_submission": "/samawa/dataset/contoh/kiriman/1",
+    "samawa_version_csv": "/samawa/dataset/contoh/versi/1.csv",
+    "samawa_version_json": "/samawa/dataset/contoh/versi/1.json",
+    "samawa_version_diff": "/samawa/dataset/contoh/beda",
+    "api_dataset_submit": "/api/v1/datasets/contoh/submissions",
+    "api_dataset_submission": "/api/v1/datasets/contoh/submissions/1",
+})  # fmt: skip
+PUBLIC_OUTCOME.update({"api_dataset_submit": 401, "api_dataset_submission": 401})
 POST_FORMS = {"login": {"username": "nobody", "password": "not-the-password"}, "language": {"lang": "id"}}
 # Routes that answer someone they admit with something other than 200 when given the matrix's bare form.
 ALLOWED_OUTCOME = {
@@ -47,11 +74,21 @@ ALLOWED_OUTCOME = {
     # usage reports: a scheduled report without its id is refused (400).
     "report_archive_view": 400,
     "report_archive_file": 400,
+    # SAMAWA tokens: a bare issue/revoke form or a uses page without a token id is refused (400); a key
+    # rotation needs no field and redirects to the token page (303).
+    **dict.fromkeys(["samawa_token_issue", "samawa_token_revoke", "samawa_token_uses"], 400),
+    "samawa_key_rotate": 303,
+    # SAMAWA datasets: a bare definition form is refused (400); the sample dataset does not exist (404)
+    "samawa_dataset_create": 400,
+    **dict.fromkeys(["samawa_dataset", "samawa_submission", "samawa_submission_review", "samawa_version_csv",
+                     "samawa_version_json", "samawa_version_diff"], 404),
 }  # fmt: skip
 ENDLESS = {"api_live"}  # server-sent events: the matrix reads the first event, then hangs up
 
 
 def sample_path(resource: web.AbstractResource) -> str:
+    if resource.name in SAMPLE_PATHS:
+        return SAMPLE_PATHS[resource.name]
     if isinstance(resource, web.StaticResource):
         return str(resource.url_for(filename="portal.css"))
     info = resource.get_info()
@@ -82,6 +119,10 @@ def test_only_the_reviewed_routes_are_public() -> None:
     assert public == {
         "home", "login_form", "login", "logout", "language", "static", "ca", "ca_pem", "ca_der",
         "pac", "wpad",  # proxy auto-configuration: devices fetch it before anyone signs in
+        # SAMAWA for citizens: published `publik` data (pages, downloads, public API, CKAN reads)
+        "data_catalog", "data_dataset", "data_csv", "data_json", "data_version_csv", "data_version_json",
+        "data_datapackage_json", "data_datapackage_zip", "data_reference_csv", "api_public_datasets",
+        "api_public_dataset", "api_public_data", "ckan_action",
     }  # fmt: skip
     assert {name: set(roles) for name, roles in ROUTE_ROLES.items() if roles is not PUBLIC} == {
         "usage": {"admin"},
@@ -142,6 +183,27 @@ def test_only_the_reviewed_routes_are_public() -> None:
         "inspect_csv": {"inspector"},
         "api_inspect_detail": {"inspector"},
         "my_usage": set(USERS_ROLES),
+        # CKAN clients POST their reads: no session, no CSRF, published data only (routes_public.py)
+        "ckan_action_post": {"api-token"},
+        # SAMAWA tokens: the Walidata and admins issue, revoke and read the uses of OPD tokens
+        "samawa_tokens": {"walidata", "admin"},
+        "samawa_token_issue": {"walidata", "admin"},
+        "samawa_token_revoke": {"walidata", "admin"},
+        "samawa_token_uses": {"walidata", "admin"},
+        "samawa_key_rotate": {"walidata", "admin"},
+        # SAMAWA datasets: the OPDs' submission API takes a signed token; the Walidata and admins define and
+        # review; the producer OPD's data operators read their own OPD's datasets (the view narrows it)
+        "api_dataset_submit": {"api-token"},
+        "api_dataset_submission": {"api-token"},
+        "samawa_datasets": {"walidata", "admin", "data_operator"},
+        "samawa_dataset_new": {"walidata", "admin"},
+        "samawa_dataset_create": {"walidata", "admin"},
+        "samawa_dataset": {"walidata", "admin", "data_operator"},
+        "samawa_submission": {"walidata", "admin", "data_operator"},
+        "samawa_submission_review": {"walidata", "admin"},
+        "samawa_version_csv": {"walidata", "admin", "data_operator"},
+        "samawa_version_json": {"walidata", "admin", "data_operator"},
+        "samawa_version_diff": {"walidata", "admin", "data_operator"},
     }
 
 
@@ -179,7 +241,7 @@ async def check_route(client: TestClient, username: str | None, name: str, metho
         body = (await response.read()).decode(errors="replace")  # the CA download is DER
     is_api = path.startswith("/api/")
 
-    if ROUTE_ROLES[name] is PUBLIC:
+    if ROUTE_ROLES[name] is PUBLIC or ROUTE_ROLES[name] is API_TOKEN:  # API_TOKEN: the view decides alone
         assert response.status == PUBLIC_OUTCOME.get(name, 200), f"{where}: {response.status} {body[:200]}"
     elif allowed(name, username):
         assert response.status == ALLOWED_OUTCOME.get(name, 200), f"{where}: {response.status} {body[:200]}"

@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpClient
 from structlog.testing import capture_logs
 
 from admin.app import create_app
-from admin.keys import PUBLIC, ROUTE_ROLES
+from admin.keys import API_TOKEN, PUBLIC, ROUTE_ROLES
 from admin.security import CSP, PRE_SESSION_COOKIE
 from smedi.settings import Settings
 from tests.admin.conftest import PASSWORD, NewClient, csrf_token, session_cookie, sign_in
@@ -22,7 +22,12 @@ WRONG_TOKENS = {"missing": None, "wrong": "not-the-token", "empty": ""}
 
 
 def post_route_names(app: web.Application) -> set[str]:
-    return {route.name or "" for route in app.router.routes() if route.method == "POST"}
+    """POST routes of a session; API_TOKEN routes read no cookie, so there is nothing for CSRF to ride on."""
+    return {
+        route.name or ""
+        for route in app.router.routes()
+        if route.method == "POST" and app[ROUTE_ROLES].get(route.name or "") is not API_TOKEN
+    }
 
 
 # What each POST route would change, checked after a refused POST: a new POST route needs an entry here.
@@ -52,6 +57,17 @@ async def _alert_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
     changed = await db.fetchval("SELECT count(*) FROM alerts WHERE status <> 'new'")
     suspended = await db.fetchval("SELECT count(*) FROM internet_suspensions")
     return changed + suspended > 0 or await _policy_changed(_client, db)
+
+
+async def _token_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
+    changed = await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'api_%'")
+    return changed + await db.fetchval("SELECT count(*) FROM api_signing_keys") > 0
+
+
+async def _dataset_changed(_client: TestClient, db: asyncpg.Pool) -> bool:
+    defined = await db.fetchval("SELECT count(*) FROM datasets")
+    return defined + await db.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'dataset%' "
+                                       "OR action LIKE 'submission%'") > 0  # fmt: skip
 
 
 POST_EFFECTS = {
@@ -98,6 +114,25 @@ POST_EFFECTS = {
         {"id": "1", "action": "suspend", "duration": "1h", "reason": "uji"},
         "admin",
         _alert_changed,
+    ),
+    # SAMAWA tokens (the stores audit every change: a token issued or revoked, a key rotated)
+    "samawa_token_issue": (
+        {"org": "DISKOMINFO", "datasets": "uji", "days": "30"},
+        "walidata",
+        _token_changed,
+    ),
+    "samawa_token_revoke": ({"jti": "00000000-0000-4000-8000-000000000000"}, "walidata", _token_changed),
+    "samawa_key_rotate": ({}, "admin", _token_changed),
+    # SAMAWA datasets (defining one and reviewing a submission are audited in the same transaction)
+    "samawa_dataset_create": (
+        {"slug": "uji", "title": "Uji", "org": "DISKOMINFO", "schema": '{"fields": [{"name": "a"}]}'},
+        "walidata",
+        _dataset_changed,
+    ),
+    "samawa_submission_review": (
+        {"slug": "uji", "id": "1", "verdict": "approve"},
+        "walidata",
+        _dataset_changed,
     ),
 }
 

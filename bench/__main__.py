@@ -6,6 +6,8 @@
 4. anomaly: precision and recall of each anomaly detector on generated traffic (bench/anomaly.py).
 5. dashboard: a live-dashboard snapshot from the window against a recount of the hour (bench/dashboard.py).
 6. reports: the whole city's month report page against a plain scan of its rollup (bench/reports.py).
+7. samawa: a 100,000-row submission validated, stored and published against csv.reader + COPY, and the public
+   data endpoint under load against the public catalog endpoint (bench/samawa.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bench.proxies import (
 )
 from bench.proxy_report import report
 from bench.reports import run_reports_section
+from bench.samawa import run_samawa_section
 from bench.services import (
     BenchError,
     Children,
@@ -222,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=5,
         help="rounds of the city's month report page and its baseline (default: 5; 0 skips it)",
     )
+    samawa = parser.add_argument_group("SAMAWA ingest and public data")
+    samawa.add_argument(
+        "--samawa-rows",
+        type=bounded(int, 0, 1_000_000),
+        default=100_000,
+        help="rows in the SAMAWA submission validated, stored and published (default: 100,000; 0 skips it)",
+    )
+    samawa.add_argument(
+        "--samawa-seconds",
+        type=bounded(float, 0.5, 60),
+        default=5.0,
+        help="length of each run of the public data endpoint under load (default: 5)",
+    )
     return parser
 
 
@@ -247,6 +263,10 @@ def main(argv: list[str] | None = None) -> int:
             print_section(run_dashboard_bench(int(args.dashboard_records)))
         if args.report_rounds:
             print_section(run_reports_section(int(args.report_rounds)))
+        if args.samawa_rows:
+            lines, answered = run_samawa_section(int(args.samawa_rows), args.samawa_seconds)
+            print_section(lines)
+            status |= not answered
         return status
     except KeyboardInterrupt:
         log("interrupted; what the bench started is stopped and removed")

@@ -2,4 +2,4 @@
 
 
 class SamawaError(ValueError):
-    """An input SAMAWA refuses (unknown dataset, invalid schema, ...): the message is for the person who sent it."""
+    """An input SAMAWA refuses (unknown dataset, invalid schema, ...): the message is for whoever sent it."""

@@ -8,7 +8,7 @@ leaves (admin.samawa.privacy.suppress_small_cells), since each output spells a h
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from admin.samawa.public_query import RowQuery, searchable_fields
+from admin.samawa.row_orders import RowOrders
 from smedi.sql import load_queries
 
 Q = load_queries("samawa_public")
@@ -141,27 +142,37 @@ class StaleDataset(Exception):
 
 
 async def rows_page(
-    db: asyncpg.Pool | asyncpg.Connection, dataset: PublicDataset, query: RowQuery
+    db: asyncpg.Pool | asyncpg.Connection, dataset: PublicDataset, query: RowQuery, orders: RowOrders
 ) -> RowPage:
-    """One page of the current version and the count of matching rows, in one query."""
-    common = (
-        dataset.slug,
-        dataset.fingerprint,
-        query.filter_json,
-        query.text,
-        searchable_fields(dataset.schema, dataset.suppression),
-        query.limit,
-        query.offset,
-    )
-    if query.sort is None:
-        record = await db.fetchrow(Q.data_page, *common)
+    """One page of the current version and the count of matching rows.
+
+    The matching row numbers, in order, are a fact about the immutable version: asked once (`orders`),
+    then each page is a slice of them and one index lookup of its rows, which also checks the dataset is
+    still public as described (StaleDataset otherwise).
+    """
+    numbers: Sequence[int]
+    if not query.filters and query.text is None and query.sort is None:
+        total = dataset.row_count  # row numbers run 1..row_count: the page is a range of them
+        numbers = range(query.offset + 1, min(query.offset + query.limit, total) + 1)
     else:
-        sql = Q.data_page_desc if query.descending else Q.data_page_asc
-        record = await db.fetchrow(sql, *common, query.sort)
+        fields = searchable_fields(dataset.schema, dataset.suppression)
+        key = (dataset.id, dataset.version, query.filter_json, query.text, query.sort, query.descending)
+
+        async def matches() -> list[int]:
+            args = (dataset.id, dataset.version, query.filter_json, query.text, fields)
+            if query.sort is None:
+                return [r[0] for r in await db.fetch(Q.data_matches, *args)]
+            sql = Q.data_matches_desc if query.descending else Q.data_matches_asc
+            return [r[0] for r in await db.fetch(sql, *args, query.sort)]
+
+        ordered = await orders.get(key, matches)
+        total, numbers = len(ordered), ordered[query.offset : query.offset + query.limit]
+    record = await db.fetchrow(Q.data_rows, dataset.slug, dataset.fingerprint, dataset.version, list(numbers))
     assert record is not None
     if not record["fresh"]:
         raise StaleDataset(dataset.slug)
-    return RowPage(record["total"], [(n, data) for n, data in json.loads(record["rows"])])
+    found = {n: data for n, data in json.loads(record["rows"])}
+    return RowPage(total, [(n, found[n]) for n in numbers])
 
 
 async def organizations(db: asyncpg.Pool | asyncpg.Connection) -> list[dict[str, Any]]:
@@ -186,6 +197,7 @@ class DatasetCache:
 
     def __init__(self) -> None:
         self._datasets: dict[str, PublicDataset] = {}
+        self.orders = RowOrders()  # which rows answer a filter or sort, per immutable version
 
     async def get(
         self, db: asyncpg.Pool | asyncpg.Connection, slug: str, *, fresh: bool = False
@@ -214,7 +226,7 @@ async def current_page(
             return None
         query = make_query(dataset)
         try:
-            return dataset, query, await rows_page(db, dataset, query)
+            return dataset, query, await rows_page(db, dataset, query, cache.orders)
         except StaleDataset:
             if attempt:
                 raise

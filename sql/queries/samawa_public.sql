@@ -59,98 +59,50 @@ SELECT coalesce(jsonb_agg(data ORDER BY row_number), '[]'::jsonb)::text
   FROM dataset_rows
  WHERE dataset_id = $1 AND version = $2;
 
--- name: data_page
--- One page of the current version of a published dataset in row order, and the count of matching rows;
--- one round trip. fresh is false when the dataset is gone or changed since its fingerprint was read (the
--- caller reads it again). $1 slug, $2 fingerprint, $3 equality filters (jsonb object), $4 free text
--- (NULL: none), $5 fields the text may match (text[]), $6 limit, $7 offset.
--- rows: a JSON array of [row_number, data].
+-- name: data_rows
+-- Rows of the current version of a published dataset by number, with whether the dataset is still what its
+-- fingerprint says (fresh is false when it is gone, no longer `publik`, or changed: the caller reads it
+-- again). $1 slug, $2 fingerprint, $3 version, $4 row numbers (int[]). rows: a JSON array of
+-- [row_number, data], in no particular order.
 WITH d AS (
-    SELECT ds.id, ds.current_version, v.row_count
+    SELECT ds.id
       FROM datasets ds
-      JOIN dataset_versions v ON v.dataset_id = ds.id AND v.version = ds.current_version
-     WHERE ds.slug = $1 AND ds.classification = 'publik'
+     WHERE ds.slug = $1 AND ds.classification = 'publik' AND ds.current_version = $3
        AND md5(coalesce(ds.suppression::text, '') || ':' || ds.current_version) = $2
 )
 SELECT EXISTS (SELECT 1 FROM d) AS fresh,
-       CASE WHEN $3::jsonb = '{}'::jsonb AND $4::text IS NULL THEN (SELECT row_count FROM d)::bigint
-            ELSE (SELECT count(*) FROM dataset_rows r
-                   WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                     AND r.data @> $3::jsonb
-                     AND ($4::text IS NULL OR EXISTS (
-                         SELECT 1 FROM jsonb_each_text(r.data) e
-                          WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0)))
-       END AS total,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(p.row_number, p.data) ORDER BY p.row_number), '[]'::jsonb)
-          FROM (SELECT r.row_number, r.data FROM dataset_rows r
-                 WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                   AND r.data @> $3::jsonb
-                   AND ($4::text IS NULL OR EXISTS (
-                       SELECT 1 FROM jsonb_each_text(r.data) e
-                        WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
-                 ORDER BY r.row_number
-                 LIMIT $6 OFFSET $7) p)::text AS rows;
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(r.row_number, r.data)), '[]'::jsonb)
+          FROM dataset_rows r
+         WHERE r.dataset_id = (SELECT id FROM d) AND r.version = $3 AND r.row_number = ANY ($4::int[]))::text
+       AS rows;
 
--- name: data_page_asc
--- As data_page, sorted by one field ascending (jsonb order: numbers by value, text by collation), then row
--- order. $1..$7 as data_page, $8 the sort field's name (a parameter, never SQL text).
-WITH d AS (
-    SELECT ds.id, ds.current_version, v.row_count
-      FROM datasets ds
-      JOIN dataset_versions v ON v.dataset_id = ds.id AND v.version = ds.current_version
-     WHERE ds.slug = $1 AND ds.classification = 'publik'
-       AND md5(coalesce(ds.suppression::text, '') || ':' || ds.current_version) = $2
-)
-SELECT EXISTS (SELECT 1 FROM d) AS fresh,
-       CASE WHEN $3::jsonb = '{}'::jsonb AND $4::text IS NULL THEN (SELECT row_count FROM d)::bigint
-            ELSE (SELECT count(*) FROM dataset_rows r
-                   WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                     AND r.data @> $3::jsonb
-                     AND ($4::text IS NULL OR EXISTS (
-                         SELECT 1 FROM jsonb_each_text(r.data) e
-                          WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0)))
-       END AS total,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(p.row_number, p.data)
-                                  ORDER BY p.sort_key ASC NULLS LAST, p.row_number), '[]'::jsonb)
-          FROM (SELECT r.row_number, r.data, r.data -> $8::text AS sort_key
-                  FROM dataset_rows r
-                 WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                   AND r.data @> $3::jsonb
-                   AND ($4::text IS NULL OR EXISTS (
-                       SELECT 1 FROM jsonb_each_text(r.data) e
-                        WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
-                 ORDER BY r.data -> $8::text ASC NULLS LAST, r.row_number
-                 LIMIT $6 OFFSET $7) p)::text AS rows;
+-- name: data_matches
+-- The numbers of the rows of a version matching equality filters and a free text, in row order (kept by
+-- admin/samawa/row_orders.py: a version never changes). $1 dataset id, $2 version, $3 equality filters
+-- (jsonb object), $4 free text (NULL: none), $5 fields the text may match (text[]).
+SELECT r.row_number FROM dataset_rows r
+ WHERE r.dataset_id = $1 AND r.version = $2 AND r.data @> $3::jsonb
+   AND ($4::text IS NULL OR EXISTS (
+       SELECT 1 FROM jsonb_each_text(r.data) e WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
+ ORDER BY r.row_number;
 
--- name: data_page_desc
--- As data_page_asc, descending. $1..$8 as data_page_asc.
-WITH d AS (
-    SELECT ds.id, ds.current_version, v.row_count
-      FROM datasets ds
-      JOIN dataset_versions v ON v.dataset_id = ds.id AND v.version = ds.current_version
-     WHERE ds.slug = $1 AND ds.classification = 'publik'
-       AND md5(coalesce(ds.suppression::text, '') || ':' || ds.current_version) = $2
-)
-SELECT EXISTS (SELECT 1 FROM d) AS fresh,
-       CASE WHEN $3::jsonb = '{}'::jsonb AND $4::text IS NULL THEN (SELECT row_count FROM d)::bigint
-            ELSE (SELECT count(*) FROM dataset_rows r
-                   WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                     AND r.data @> $3::jsonb
-                     AND ($4::text IS NULL OR EXISTS (
-                         SELECT 1 FROM jsonb_each_text(r.data) e
-                          WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0)))
-       END AS total,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(p.row_number, p.data)
-                                  ORDER BY p.sort_key DESC NULLS LAST, p.row_number), '[]'::jsonb)
-          FROM (SELECT r.row_number, r.data, r.data -> $8::text AS sort_key
-                  FROM dataset_rows r
-                 WHERE r.dataset_id = (SELECT id FROM d) AND r.version = (SELECT current_version FROM d)
-                   AND r.data @> $3::jsonb
-                   AND ($4::text IS NULL OR EXISTS (
-                       SELECT 1 FROM jsonb_each_text(r.data) e
-                        WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
-                 ORDER BY r.data -> $8::text DESC NULLS LAST, r.row_number
-                 LIMIT $6 OFFSET $7) p)::text AS rows;
+-- name: data_matches_asc
+-- As data_matches, sorted by one field ascending (jsonb order: numbers by value, text by collation), then
+-- row order; only the numbers and the key are sorted, never whole rows. $1..$5 as data_matches, $6 the
+-- sort field's name (a parameter, never SQL text).
+SELECT r.row_number FROM dataset_rows r
+ WHERE r.dataset_id = $1 AND r.version = $2 AND r.data @> $3::jsonb
+   AND ($4::text IS NULL OR EXISTS (
+       SELECT 1 FROM jsonb_each_text(r.data) e WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
+ ORDER BY r.data -> $6::text ASC NULLS LAST, r.row_number;
+
+-- name: data_matches_desc
+-- As data_matches_asc, descending. $1..$6 as data_matches_asc.
+SELECT r.row_number FROM dataset_rows r
+ WHERE r.dataset_id = $1 AND r.version = $2 AND r.data @> $3::jsonb
+   AND ($4::text IS NULL OR EXISTS (
+       SELECT 1 FROM jsonb_each_text(r.data) e WHERE e.key = ANY ($5::text[]) AND strpos(lower(e.value), lower($4)) > 0))
+ ORDER BY r.data -> $6::text DESC NULLS LAST, r.row_number;
 
 -- name: organization_list
 -- OPDs with at least one published dataset, and how many. No parameters.

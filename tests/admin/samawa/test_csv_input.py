@@ -136,9 +136,7 @@ def test_a_large_file_reads_every_row() -> None:
     assert table.rows[-1] == {"kode": "33.74.16", "jumlah": "99999"}
 
 
-cells = st.text(
-    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12
-)
+cells = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 
 
 @given(

@@ -328,6 +328,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # quotas (admin/quotas.py)
     "quotas_title": {"id": "Kuota", "en": "Quotas"},
+    "nav_datasets": {"id": "Dataset SAMAWA", "en": "SAMAWA datasets"},
+    "nav_api_tokens": {"id": "Token API", "en": "API tokens"},
     "quotas_intro": {
         "id": "Kuota membatasi byte (unggah dan unduh) per hari, per minggu (mulai Senin) atau per bulan "
         "(mulai tanggal 1), menurut waktu setempat. Kuota pegawai menghitung semua lalu lintas pegawai "

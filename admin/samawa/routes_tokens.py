@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from admin.keys import PUBLIC
 from admin.samawa import views_tokens
 
 TOKEN_KEEPERS = frozenset({"walidata", "admin"})  # who issues, revokes and reads the uses of OPD tokens
@@ -17,6 +18,7 @@ ROUTE_ROLES: Mapping[str, frozenset[str]] = {
     "samawa_token_revoke": TOKEN_KEEPERS,
     "samawa_token_uses": TOKEN_KEEPERS,
     "samawa_key_rotate": TOKEN_KEEPERS,
+    "api_signing_keys": PUBLIC,  # public halves only: anyone may check a receipt's signature
 }
 BODY_LIMITS: Mapping[str, int] = {}
 
@@ -28,3 +30,4 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/samawa/token/cabut", views_tokens.revoke_form, name="samawa_token_revoke")
     r.add_get("/samawa/token/penggunaan", views_tokens.uses_page, name="samawa_token_uses")
     r.add_post("/samawa/token/rotasi-kunci", views_tokens.rotate_form, name="samawa_key_rotate")
+    r.add_get("/api/v1/keys", views_tokens.public_keys_jwks, name="api_signing_keys")

@@ -6,6 +6,7 @@ receipt it signed still verifies until it expires (tokens live at most 180 days)
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -149,6 +150,12 @@ async def public_keys(db: Executor) -> dict[str, Ed25519PublicKey]:
         row["kid"]: Ed25519PublicKey.from_public_bytes(bytes(row["public_key"]))
         for row in await db.fetch(queries.key_all)
     }
+
+
+def jwk(kid: str, key: Ed25519PublicKey) -> dict[str, str]:
+    """A public key as a JSON Web Key (RFC 8037): what an OPD needs to check a receipt's signature."""
+    x = base64.urlsafe_b64encode(raw_public(key)).rstrip(b"=").decode()
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"}
 
 
 async def public_key(db: Executor, kid: str) -> Ed25519PublicKey | None:

@@ -157,3 +157,11 @@ async def uses_page(request: web.Request) -> web.Response:
         "path": f"{PAGE}/penggunaan?jti={info.jti}",
     }
     return render_page("samawa/tokens/uses.html", request, context)
+
+
+async def public_keys_jwks(request: web.Request) -> web.Response:
+    """The signing keys' public halves as a JWK Set, retired ones included: they still verify what they
+    signed. Public, so an OPD (or anyone it shows a receipt to) can check a receipt without an account."""
+    keys = await signing_keys.public_keys(request.app[DB])
+    body = {"keys": [signing_keys.jwk(kid, key) for kid, key in sorted(keys.items())]}
+    return web.json_response(body, headers={"Cache-Control": "public, max-age=300"})

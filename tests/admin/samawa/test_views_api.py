@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -117,6 +118,12 @@ async def test_json_submission_is_stored_with_a_signed_receipt(
     assert await uses(db) == ["accepted"]
     audit = await db.fetchrow("SELECT actor, target FROM audit_log WHERE action = 'submission_received'")
     assert (audit["actor"], audit["target"]) == ("opd:DINSOS", "kemiskinan")
+    # The OPD checks the receipt with the published keys alone, as any JWT library does it.
+    jwks = await (await client.get("/api/v1/keys")).json()
+    kid = jwt.get_unverified_header(answer["receipt"])["kid"]
+    key = next(jwt.PyJWK(k) for k in jwks["keys"] if k["kid"] == kid)
+    checked = jwt.decode(answer["receipt"], key, algorithms=["EdDSA"], options={"verify_aud": False})
+    assert checked["sha256"] == answer["sha256"]
 
 
 async def test_csv_as_excel_writes_it_and_a_multipart_file(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from accounting.periods import PERIODS, Period, period_start
@@ -64,11 +64,26 @@ class QuotaUse:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self.quotas: tuple[Quota, ...] = ()
-        self.org_paths: Mapping[int, tuple[int, ...]] = {}  # OPD id → ids from the top down to it
+        self._org_paths: Mapping[int, tuple[int, ...]] = {}  # OPD id → ids from the top down to it
         self._db: dict[DayKey, int] = {}  # the database's totals as last read
         self._local: dict[DayKey, int] = {}  # this process's rows not yet committed
         self._use: dict[UseKey, int] = {}
         self.commits = 0  # a read of the database that overlaps a commit is not applied (see follower)
+        # Every record passes here twice (billed, committed): the keys a day key adds to, and the local
+        # day of the current instant, are worked out once, not per record.
+        self._use_keys: dict[DayKey, tuple[UseKey, ...]] = {}
+        self._day = date.min
+        self._day_from = self._day_to = datetime(1970, 1, 1, tzinfo=UTC)  # empty: the first record sets it
+
+    @property
+    def org_paths(self) -> Mapping[int, tuple[int, ...]]:
+        return self._org_paths
+
+    @org_paths.setter
+    def org_paths(self, paths: Mapping[int, tuple[int, ...]]) -> None:
+        if paths is not self._org_paths:
+            self._org_paths = paths
+            self._use_keys.clear()  # worked out from the old paths
 
     def checks(
         self, employee_id: int, org_path: tuple[int, ...], category: str, now: datetime
@@ -117,25 +132,37 @@ class QuotaUse:
         self._db = {k: v for k, v in self._db.items() if k[0] >= day}
         self._local = {k: v for k, v in self._local.items() if k[0] >= day and v}
         self._use = {k: v for k, v in self._use.items() if k[4] >= day}
+        self._use_keys.clear()  # and the OPD paths may have changed since
 
     def _day_key(self, record: UsageRecord) -> DayKey | None:
         if not record.employee_id:
             return None  # nobody signed in: no quota applies
-        return (
-            record.ts.astimezone(self.tz).date(),
-            record.employee_id,
-            record.org_unit_id or 0,
-            record.category,
-        )
+        return (self._local_day(record.ts), record.employee_id, record.org_unit_id or 0, record.category)
+
+    def _local_day(self, ts: datetime) -> date:
+        if not self._day_from <= ts < self._day_to:
+            self._day = ts.astimezone(self.tz).date()
+            # In UTC, as the rows' times are: comparing those is cheaper than converting them.
+            self._day_from = datetime.combine(self._day, time(), self.tz).astimezone(UTC)
+            self._day_to = datetime.combine(self._day + timedelta(days=1), time(), self.tz).astimezone(UTC)
+        return self._day
 
     def _add(self, key: DayKey, amount: int) -> None:
-        day, employee_id, org_unit_id, category = key
-        orgs = self.org_paths.get(org_unit_id, (org_unit_id,)) if org_unit_id else ()
+        keys = self._use_keys.get(key)
+        if keys is None:
+            keys = self._use_keys[key] = self._keys_of(key)
         use = self._use
+        for use_key in keys:
+            use[use_key] = use.get(use_key, 0) + amount
+
+    def _keys_of(self, key: DayKey) -> tuple[UseKey, ...]:
+        """The use a day's bytes count towards: the employee's, their OPDs' (shared), their category's."""
+        day, employee_id, org_unit_id, category = key
+        orgs = self._org_paths.get(org_unit_id, (org_unit_id,)) if org_unit_id else ()
+        keys: list[UseKey] = []
         for period in PERIODS:
             start = period_start(period, day)
-            keys = [("e", employee_id, "", period, start), *(("o", org, "", period, start) for org in orgs)]
+            keys += [("e", employee_id, "", period, start), *(("o", org, "", period, start) for org in orgs)]
             if category:
                 keys.append(("e", employee_id, category, period, start))
-            for use_key in keys:
-                use[use_key] = use.get(use_key, 0) + amount
+        return tuple(keys)

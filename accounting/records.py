@@ -29,7 +29,9 @@ class UsageRecord(NamedTuple):
     duration_ms: int
     reference: str | None = None  # shown on a block or warning page
     kind: str = "request"  # request | interval | connection (sql/0008_accounting.sql says what each is)
-    flow_id: uuid.UUID | None = None  # the request (or connection) the row belongs to
+    # The request (or connection) the row belongs to: mitmproxy's id, a UUID as text, which asyncpg
+    # copies into the uuid column as it is (no UUID object made per row).
+    flow_id: str | uuid.UUID | None = None
 
 
 COLUMNS = UsageRecord._fields

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import ipaddress
+import itertools
 import struct
 import termios
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import structlog
@@ -62,77 +62,77 @@ def _decision(flow: http.HTTPFlow) -> str:
     return "error" if flow.error else "allow"
 
 
+@lru_cache(maxsize=4096)
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Parsed once per device, not once per row: a device makes many requests."""
+    return ipaddress.ip_address(host)
+
+
 def _ip(client: connection.Client) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    return ipaddress.ip_address(client.peername[0]) if client.peername else None
+    return _address(client.peername[0]) if client.peername else None
 
 
 def _row(share: Share) -> UsageRecord:
-    """The usage row for a share of a connection's bytes."""
+    """The usage row for a share of a connection's bytes. (Built from positional fields in column order:
+    there is a row per request, and keyword arguments made building one three times slower.)"""
     subject = share.subject
-    common = {
-        "ts": datetime.fromtimestamp(share.since, UTC),
-        "bytes_up": share.bytes_up,
-        "bytes_down": share.bytes_down,
-        "request_body_bytes": share.body_up,
-        "response_body_bytes": share.body_down,
-        "duration_ms": max(0, round((share.until - share.since) * 1000)),
-        "kind": share.kind,
-    }
     if isinstance(subject, http.HTTPFlow):
         employee: Employee | None = subject.metadata.get("employee")
         decision: Decision | None = subject.metadata.get("decision")
-        response = subject.response
-        return UsageRecord(
-            employee_id=employee.id if employee else None,
-            org_unit_id=employee.org_unit_id if employee else None,
-            client_ip=_ip(subject.client_conn),
-            host=_host(subject),
-            scheme=subject.request.scheme,
-            method=subject.request.method[:16],
-            status=response.status_code if response and share.kind == "request" else None,
-            decision=_decision(subject) if share.kind == "request" else "allow",
-            category=decision.category if decision else "",
-            rule=decision.rule if decision else "",
-            reference=subject.metadata.get("reference"),
-            flow_id=uuid.UUID(subject.id),
-            **common,  # type: ignore[arg-type]
+        request, response, final = subject.request, subject.response, share.kind == "request"
+        # employee, OPD, client_ip, host, scheme, method, status, decision, category, rule
+        who = (
+            employee.id if employee else None,
+            employee.org_unit_id if employee else None,
+            _ip(subject.client_conn),
+            _host(subject),
+            request.scheme,
+            request.method[:16],
+            response.status_code if response and final else None,  # status
+            _decision(subject) if final else "allow",
+            decision.category if decision else "",
+            decision.rule if decision else "",
         )
-    if isinstance(subject, Tunnel):
+        reference, flow_id = subject.metadata.get("reference"), subject.id
+    elif isinstance(subject, Tunnel):
         employee, decision = subject.employee, subject.decision
-        return UsageRecord(
-            employee_id=employee.id if employee else None,
-            org_unit_id=employee.org_unit_id if employee else None,
-            client_ip=_ip(subject.client),
-            host=decision.host,
-            scheme="tls",
-            method="TUNNEL",
-            status=None,
-            decision=decision.action,
-            category=decision.category,
-            rule=decision.rule,
-            flow_id=uuid.UUID(subject.client.id),
-            **common,  # type: ignore[arg-type]
+        who = (
+            employee.id if employee else None,
+            employee.org_unit_id if employee else None,
+            _ip(subject.client),
+            decision.host,
+            "tls",  # scheme
+            "TUNNEL",  # method
+            None,  # status
+            decision.action,  # decision
+            decision.category,
+            decision.rule,
         )
-    assert isinstance(subject, connection.Client)
+        reference, flow_id = None, subject.client.id
+    else:
+        assert isinstance(subject, connection.Client)
+        # bytes on a connection that never made a request we understood: decision "error"
+        who = (None, None, _ip(subject), "(none)", "tcp", "", None, "error", "", "")
+        reference, flow_id = None, subject.id
     return UsageRecord(
-        employee_id=None,
-        org_unit_id=None,
-        client_ip=_ip(subject),
-        host="(none)",
-        scheme="tcp",
-        method="",
-        status=None,
-        decision="error",  # bytes on a connection that never made a request we understood
-        category="",
-        rule="",
-        flow_id=uuid.UUID(subject.id),
-        **common,  # type: ignore[arg-type]
+        datetime.fromtimestamp(share.since, UTC),
+        *who,
+        share.bytes_up,
+        share.bytes_down,
+        share.body_up,  # request_body_bytes
+        share.body_down,  # response_body_bytes
+        max(0, round((share.until - share.since) * 1000)),  # duration_ms
+        reference,
+        share.kind,
+        flow_id,
     )
 
 
 def _head_size(headers: http.Headers, first_line: int) -> int:
-    """About what a head weighs on the wire: only used to share a connection's bytes among its requests."""
-    return first_line + sum(len(k) + len(v) + 4 for k, v in headers.fields) + 2
+    """About what a head weighs on the wire: only used to share a connection's bytes among its requests.
+    (Each field is name, ": ", value and CRLF; summed without a Python loop, twice per request.)"""
+    fields = headers.fields
+    return first_line + sum(map(len, itertools.chain.from_iterable(fields))) + 4 * len(fields) + 2
 
 
 class _CountingReader:
@@ -156,10 +156,11 @@ class _CountingReader:
 
 
 class _CountingWriter:
-    __slots__ = ("_inner", "_meter")
+    __slots__ = ("_inner", "_meter", "drain")
 
     def __init__(self, inner: Any, meter: ConnectionMeter) -> None:
         self._inner, self._meter = inner, meter
+        self.drain = inner.drain  # mitmproxy drains after every read: not through __getattr__
 
     def write(self, data: bytes) -> None:
         self._meter.wrote(len(data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 
 import structlog
@@ -74,6 +75,7 @@ async def run_proxy(settings: Settings, *, accounting: bool = True) -> None:
             transparent=str(settings.transparent_listen),
             accounting=accounting,
         )
+        gc.freeze()  # what start-up built lives as long as the process: full collections skip it
         try:
             await master.run()  # the addons' done() bills connections still open into the queue
         finally:

@@ -8,13 +8,13 @@ import gc
 import signal
 
 import structlog
-from mitmproxy.master import Master
 from mitmproxy.options import Options
 
 from accounting.writer import Retention, UsageWriter, prepare_connection
 from certs.authority import build_upstream_bundle, ensure_ca
 from proxy_addons.addresses import Addresses
 from proxy_addons.chain import addons
+from proxy_addons.dispatch import master_with_kept_handlers
 from proxy_addons.live import LiveState
 from smedi.db import create_pool
 from smedi.metrics import serve_metrics
@@ -63,7 +63,7 @@ async def run_proxy(settings: Settings, *, accounting: bool = True) -> None:
         writer_task = asyncio.create_task(writer.run()) if writer else None
         upkeep_task = asyncio.create_task(addresses.run())
         metrics = await serve_metrics(settings.metrics_listen, writer) if settings.metrics_listen else None
-        master = Master(Options())
+        master = master_with_kept_handlers(Options())
         master.addons.add(*addons(state, addresses, writer, pool, settings.portal_url))
         master.options.update(**proxy_options(settings))
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ from aiohttp import web
 from admin.i18n_access import ACCESS_CATALOGUE
 from admin.i18n_alerts import ALERTS_CATALOGUE, ALERTS_REFUSALS
 from admin.i18n_dashboard import DASHBOARD_CATALOGUE
+from admin.i18n_samawa import SAMAWA_CATALOGUE
 from smedi.refusals import Refusal
 
 LANGUAGES = ("id", "en")
@@ -600,6 +601,7 @@ REFUSALS: dict[str, str] = {
 CATALOGUE.update(ACCESS_CATALOGUE)
 CATALOGUE.update(DASHBOARD_CATALOGUE)  # the live dashboard (admin/i18n_dashboard.py)
 CATALOGUE.update(ALERTS_CATALOGUE)  # the anomaly alert pages (admin/i18n_alerts.py)
+CATALOGUE.update(SAMAWA_CATALOGUE)  # the SAMAWA pages (admin/i18n_samawa.py)
 REFUSALS.update(ALERTS_REFUSALS)
 
 ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))

@@ -8,7 +8,7 @@ public_export.public_rows, which hides small cells.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -27,75 +27,9 @@ PAGE_SIZE = 25  # rows per page of a dataset's table
 CATALOG_PAGE = 50
 MAX_TEXT = 200  # search text kept from the query string
 
-# The public pages' words (Bahasa Indonesia first); other keys fall back to admin.i18n's catalogue.
-WORDS: dict[str, dict[str, str]] = {
-    "data_title": {"id": "Data Terbuka Kota Semarang", "en": "Semarang City Open Data"},
-    "data_intro": {
-        "id": "Data yang diterbitkan OPD Kota Semarang setelah diperiksa Walidata. Bebas dibaca, diunduh dan "
-        "dipakai lewat halaman ini, API, klien CKAN, dan Frictionless Data Package.",
-        "en": "Data published by Semarang City's agencies (OPD) after the data steward (Walidata) checked "
-        "it. Free to read, download and reuse through these pages, the API, CKAN clients and Frictionless "
-        "Data Packages.",
-    },
-    "search_words": {"id": "Kata kunci", "en": "Words"},
-    "all_orgs": {"id": "Semua OPD", "en": "All agencies"},
-    "topic": {"id": "Topik", "en": "Topic"},
-    "all_topics": {"id": "Semua topik", "en": "All topics"},
-    "datasets_found": {"id": "dataset ditemukan", "en": "datasets found"},
-    "no_datasets": {"id": "Tidak ada dataset yang cocok.", "en": "No dataset matches."},
-    "producer": {"id": "Produsen data (OPD)", "en": "Producer (agency)"},
-    "license": {"id": "Lisensi", "en": "License"},
-    "release_schedule": {"id": "Jadwal rilis", "en": "Release schedule"},
-    "version": {"id": "Versi", "en": "Version"},
-    "published": {"id": "Diterbitkan", "en": "Published"},
-    "rows": {"id": "Baris", "en": "Rows"},
-    "metadata": {"id": "Metadata", "en": "Metadata"},
-    "table": {"id": "Tabel", "en": "Table"},
-    "page_of": {"id": "Halaman {page} dari {pages}", "en": "Page {page} of {pages}"},
-    "previous": {"id": "Sebelumnya", "en": "Previous"},
-    "next": {"id": "Berikutnya", "en": "Next"},
-    "hidden_cell": {"id": "disembunyikan (< {below})", "en": "hidden (< {below})"},
-    "suppression_note": {
-        "id": "Untuk melindungi kelompok kecil, nilai di bawah {below} pada kolom {fields} disembunyikan.",
-        "en": "To protect small groups, values below {below} in {fields} are hidden.",
-    },
-    "chart": {"id": "Grafik", "en": "Chart"},
-    "chart_by_region": {"id": "{value} per wilayah", "en": "{value} by area"},
-    "chart_by_year": {"id": "{value} per tahun", "en": "{value} by year"},
-    "downloads": {"id": "Unduhan", "en": "Downloads"},
-    "current_version": {"id": "Versi terkini", "en": "Current version"},
-    "all_versions": {"id": "Semua versi", "en": "All versions"},
-    "data_package": {"id": "Frictionless Data Package", "en": "Frictionless Data Package"},
-    "api_examples": {"id": "Contoh API", "en": "API examples"},
-    "api_help": {
-        "id": "Filter dengan kolom=nilai, urutkan dengan sort=kolom atau sort=-kolom, halaman dengan limit "
-        "(maks. 1000) dan offset. Klien CKAN memakai /api/3/action/.",
-        "en": "Filter with field=value, sort with sort=field or sort=-field, page with limit (max. 1000) "
-        "and offset. CKAN clients use /api/3/action/.",
-    },
-    "sha256": {"id": "SHA-256", "en": "SHA-256"},
-    "no_rows": {"id": "Versi ini tidak memuat baris.", "en": "This version has no rows."},
-    "data_nav": {"id": "Data", "en": "Data"},
-}
-
-
-def words(lang: str) -> Callable[[str | Exception], str]:
-    fallback = translator(lang)
-
-    def translate(key: str | Exception) -> str:
-        if isinstance(key, str) and key in WORDS:
-            return WORDS[key].get(lang) or WORDS[key]["id"]
-        return fallback(key)
-
-    return translate
-
 
 def origin(request: web.Request) -> str:
     return str(request.url.origin())
-
-
-def page_context(request: web.Request) -> dict[str, Any]:
-    return {"_": words(language(request))}
 
 
 def not_public(slug: str) -> web.HTTPNotFound:
@@ -134,7 +68,6 @@ async def catalog_page(request: web.Request) -> web.Response:
         db, text, org, topic, limit=CATALOG_PAGE, offset=(page - 1) * CATALOG_PAGE
     )
     context = {
-        **page_context(request),
         "datasets": datasets,
         "total": total,
         "form": {"q": text, "opd": org, "topik": topic},
@@ -174,7 +107,7 @@ async def dataset_page(request: web.Request) -> web.Response:
     hidden = public_export.hidden_cells(original, shown, dataset.suppression)
     lang = language(request)
     below = public_export.hidden_below(dataset.suppression)
-    hidden_text = words(lang)("hidden_cell").format(below=below)
+    hidden_text = translator(lang)("hidden_cell").format(below=below)
     fields = list(dataset.schema.get("fields", []))
 
     def cells(row: Mapping[str, Any], row_hidden: frozenset[str]) -> list[tuple[str, bool]]:
@@ -187,7 +120,6 @@ async def dataset_page(request: web.Request) -> web.Response:
     table = [(number, cells(row, h)) for number, row, h in zip(numbers, shown, hidden, strict=True)]
     base = origin(request)
     context = {
-        **page_context(request),
         "dataset": dataset,
         "metadata": [
             (f.label(lang), dataset.metadata[f.key]) for f in METADATA_FIELDS if dataset.metadata.get(f.key)

@@ -12,11 +12,11 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from admin.forms import FormError, text
-from admin.i18n import language
+from admin.i18n import language, translator
+from admin.i18n_samawa import TOKEN_REFUSALS
 from admin.keys import DB, SETTINGS
 from admin.pages import render_page
 from admin.samawa import signing_keys, token_store, tokens
-from admin.samawa.i18n_tokens import tokens_translator
 from admin.samawa.token_store import TokenError
 from admin.security import current_user
 
@@ -28,8 +28,11 @@ EMPTY_FORM: Mapping[str, object] = {
 }  # fmt: skip
 
 
-def _context(request: web.Request) -> dict[str, object]:
-    return {"_": tokens_translator(language(request)), "path": PAGE}
+def error_text(error: Exception, lang: str) -> str:
+    """A refusal in the reader's language: TokenError is no Refusal, so `_` alone would say it in English."""
+    if isinstance(error, TokenError) and lang != "en":
+        return TOKEN_REFUSALS[error.key].format(**error.params)
+    return translator(lang)(error)
 
 
 async def render_list(
@@ -43,7 +46,7 @@ async def render_list(
     revoked, rotated = request.query.get("dicabut", ""), request.query.get("kunci", "")
     orgs, datasets = await token_store.form_choices(db)
     context = {
-        **_context(request),
+        "path": PAGE,
         "tokens": await token_store.list_tokens(db),
         "keys": await signing_keys.list_keys(db),
         "orgs": orgs,
@@ -54,7 +57,7 @@ async def render_list(
         "now": datetime.now(UTC),
         "timezone": request.app[SETTINGS].tz.key,
         "form": form,
-        "error": error,
+        "error": error_text(error, language(request)) if error else "",
         # what the last change did, named by the redirect; shown only when it has the shape it should
         "revoked": revoked if _is_uuid(revoked) else "",
         "rotated": rotated if KID.match(rotated) else "",
@@ -111,7 +114,7 @@ async def issue_form(request: web.Request) -> web.Response:
     except (FormError, TokenError) as exc:
         return await render_list(request, status=400, form=_typed(form), error=exc)
     context = {
-        **_context(request),
+        "path": PAGE,
         "issued": issued,
         "api_url": f"{request.app[SETTINGS].portal_url}/api/v1/datasets/{issued.datasets[0]}/submissions",
     }
@@ -148,7 +151,6 @@ async def uses_page(request: web.Request) -> web.Response:
         status = web.HTTPNotFound if exc.key == "token_unknown" else web.HTTPBadRequest
         raise status(text=str(exc)) from None
     context = {
-        **_context(request),
         "token": info,
         "uses": await token_store.uses(db, info.jti),
         "max_uses": token_store.MAX_USES,

@@ -13,7 +13,6 @@ from aiohttp.web_request import FileField
 from multidict import MultiMapping
 
 from admin import audit
-from admin.i18n import CATALOGUE
 from admin.keys import DB
 from admin.pages import render_page
 from admin.samawa import SamawaError
@@ -39,112 +38,6 @@ PREVIEW_ROWS = 50  # of a submission on its review page; the whole of it is in t
 SHOWN_DIFF_ROWS = 200  # per kind (added, removed, changed) on the diff page; the counts are always whole
 MAX_TYPED = 200_000  # a schema pasted into the form, shown again when refused
 MAX_NUMBER = 2**31 - 1
-
-# Page words, Indonesian first (admin/i18n.py holds the portal's; these are only the Walidata pages').
-WALIDATA_CATALOGUE: dict[str, dict[str, str]] = {
-    "wd_datasets": {"id": "Dataset SAMAWA", "en": "SAMAWA datasets"},
-    "wd_datasets_intro": {
-        "id": "Dataset yang dikirim OPD melalui API dengan token bertanda tangan, diperiksa oleh Walidata, "
-        "lalu diterbitkan sebagai versi yang tidak dapat diubah.",
-        "en": "Datasets the OPDs deliver through the API with signed tokens, checked by the Walidata, then "
-        "published as immutable versions.",
-    },
-    "wd_none": {"id": "Belum ada dataset.", "en": "No datasets yet."},
-    "wd_new": {"id": "Dataset baru", "en": "New dataset"},
-    "wd_create": {"id": "Simpan dataset", "en": "Save dataset"},
-    "wd_slug": {"id": "Nama singkat (slug)", "en": "Short name (slug)"},
-    "wd_slug_help": {
-        "id": "Huruf kecil, angka dan tanda '-', misalnya keluarga-miskin. Dipakai di alamat API.",
-        "en": "Lower-case letters, digits and '-', e.g. keluarga-miskin. Used in the API's address.",
-    },
-    "wd_title": {"id": "Judul", "en": "Title"},
-    "wd_description": {"id": "Deskripsi", "en": "Description"},
-    "wd_org": {"id": "OPD produsen data", "en": "Producer OPD"},
-    "wd_topic": {"id": "Topik", "en": "Topic"},
-    "wd_classification": {"id": "Klasifikasi", "en": "Classification"},
-    "wd_class_publik": {"id": "publik", "en": "public (publik)"},
-    "wd_class_terbatas": {"id": "terbatas", "en": "restricted (terbatas)"},
-    "wd_class_rahasia": {"id": "rahasia", "en": "secret (rahasia)"},
-    "wd_license": {"id": "Lisensi", "en": "License"},
-    "wd_release_schedule": {"id": "Jadwal rilis", "en": "Release schedule"},
-    "wd_metadata": {"id": "Metadata Satu Data", "en": "Satu Data metadata"},
-    "wd_schema": {
-        "id": "Skema (Frictionless Table Schema, JSON)",
-        "en": "Schema (Frictionless Table Schema, JSON)",
-    },
-    "wd_schema_file": {"id": "atau unggah berkas skema", "en": "or upload a schema file"},
-    "wd_suppress": {"id": "Sembunyikan sel kecil pada kolom", "en": "Hide small cells in the fields"},
-    "wd_suppress_help": {
-        "id": "Nama kolom dipisah koma; nilai di bawah ambang ditampilkan sebagai tersembunyi untuk publik.",
-        "en": "Field names separated by commas; values below the threshold are shown as hidden to the "
-        "public.",
-    },
-    "wd_suppress_below": {"id": "Ambang", "en": "Threshold"},
-    "wd_version": {"id": "Versi", "en": "Version"},
-    "wd_current_version": {"id": "Versi terbit", "en": "Published version"},
-    "wd_no_version": {"id": "belum terbit", "en": "not published yet"},
-    "wd_pending": {"id": "Menunggu pemeriksaan", "en": "Awaiting review"},
-    "wd_fields": {"id": "Kolom", "en": "Fields"},
-    "wd_field_type": {"id": "Tipe", "en": "Type"},
-    "wd_constraints": {"id": "Batasan", "en": "Constraints"},
-    "wd_primary_key": {"id": "Kunci utama", "en": "Primary key"},
-    "wd_submissions": {"id": "Kiriman", "en": "Submissions"},
-    "wd_no_submissions": {"id": "Belum ada kiriman.", "en": "No submissions yet."},
-    "wd_submission": {"id": "Kiriman", "en": "Submission"},
-    "wd_received_at": {"id": "Diterima", "en": "Received"},
-    "wd_rows": {"id": "Baris", "en": "Rows"},
-    "wd_mode": {"id": "Mode", "en": "Mode"},
-    "wd_status": {"id": "Status", "en": "Status"},
-    "wd_status_submitted": {"id": "menunggu pemeriksaan", "en": "awaiting review"},
-    "wd_status_approved": {"id": "disetujui", "en": "approved"},
-    "wd_status_returned": {"id": "dikembalikan", "en": "returned"},
-    "wd_versions": {"id": "Versi terbit", "en": "Published versions"},
-    "wd_no_versions": {"id": "Belum ada versi terbit.", "en": "No published versions yet."},
-    "wd_published_at": {"id": "Terbit", "en": "Published"},
-    "wd_by": {"id": "oleh", "en": "by"},
-    "wd_download": {"id": "Unduh", "en": "Download"},
-    "wd_diff": {"id": "Bandingkan versi", "en": "Compare versions"},
-    "wd_compare": {"id": "Bandingkan", "en": "Compare"},
-    "wd_from": {"id": "Dari versi", "en": "From version"},
-    "wd_to": {"id": "Ke versi", "en": "To version"},
-    "wd_added": {"id": "Baris ditambah", "en": "Rows added"},
-    "wd_removed": {"id": "Baris dihapus", "en": "Rows removed"},
-    "wd_changed": {"id": "Baris berubah", "en": "Rows changed"},
-    "wd_by_key": {"id": "Dibandingkan menurut kunci utama", "en": "Compared by the primary key"},
-    "wd_by_whole_row": {
-        "id": "Tanpa kunci utama: dibandingkan per baris utuh (baris yang berubah tampil sebagai dihapus dan "
-        "ditambah).",
-        "en": "No primary key: compared by whole rows (a changed row shows as removed and added).",
-    },
-    "wd_same": {"id": "Kedua versi sama.", "en": "The two versions are the same."},
-    "wd_shown_first": {
-        "id": "Ditampilkan {shown} pertama dari {total}.",
-        "en": "The first {shown} of {total} shown.",
-    },
-    "wd_before": {"id": "Sebelum", "en": "Before"},
-    "wd_after": {"id": "Sesudah", "en": "After"},
-    "wd_preview": {"id": "Pratinjau baris", "en": "Row preview"},
-    "wd_effect": {
-        "id": "Jika disetujui, dibandingkan dengan versi terbit",
-        "en": "If approved, compared with the published version",
-    },
-    "wd_approve": {"id": "Setujui dan terbitkan", "en": "Approve and publish"},
-    "wd_approve_help": {
-        "id": "Menerbitkan kiriman ini sebagai versi baru yang tidak dapat diubah.",
-        "en": "Publishes this submission as a new, immutable version.",
-    },
-    "wd_return": {"id": "Kembalikan ke OPD", "en": "Return to the OPD"},
-    "wd_return_note": {"id": "Catatan untuk OPD (wajib)", "en": "Note for the OPD (required)"},
-    "wd_review_note": {"id": "Catatan pemeriksaan", "en": "Review note"},
-    "wd_reviewed": {"id": "Diperiksa", "en": "Reviewed"},
-    "wd_sha256": {"id": "SHA-256", "en": "SHA-256"},
-    "wd_receipt": {"id": "Tanda terima bertanda tangan", "en": "Signed receipt"},
-    "wd_via_token": {"id": "Token", "en": "Token"},
-    "wd_back": {"id": "Kembali ke dataset", "en": "Back to the dataset"},
-    "wd_hidden_cells": {"id": "Sel kecil disembunyikan untuk publik", "en": "Small cells hidden in public"},
-}
-# Registered here, beside the pages that use them: the shared catalogue file is not this module's to edit.
-CATALOGUE.update(WALIDATA_CATALOGUE)
 
 
 def is_walidata(user: User) -> bool:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
 import string
+from pathlib import Path
 
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
+import admin.i18n
 from admin.directory import add_org
 from admin.i18n import CATALOGUE
+from admin.i18n_access import ACCESS_CATALOGUE
+from admin.i18n_alerts import ALERTS_CATALOGUE
+from admin.i18n_dashboard import DASHBOARD_CATALOGUE
+from admin.i18n_samawa import SAMAWA_CATALOGUE, TOKEN_REFUSALS
 from admin.samawa import tokens
-from admin.samawa.i18n_tokens import TOKEN_ERRORS_ID, TOKENS_CATALOGUE, tokens_translator
 from admin.samawa.token_store import TokenError
 from admin.samawa.tokens import TokenRefused
+from admin.samawa.views_tokens import error_text
 from tests.admin.conftest import NewClient, csrf_token, sign_in
 
 TOKEN_BOX = re.compile(r'<textarea id="token-value"[^>]*>([^<]+)</textarea>')
@@ -216,14 +223,24 @@ def test_every_token_refusal_reads_in_indonesian_with_the_same_fields() -> None:
     def fields(template: str) -> list[str]:
         return sorted(name for _text, name, _spec, _conv in string.Formatter().parse(template) if name)
 
-    assert set(TOKEN_ERRORS_ID) == set(TokenError.MESSAGES)
+    assert set(TOKEN_REFUSALS) == set(TokenError.MESSAGES)
     for key, english in TokenError.MESSAGES.items():
-        assert fields(TOKEN_ERRORS_ID[key]) == fields(english), key
+        assert fields(TOKEN_REFUSALS[key]) == fields(english), key
     refusal = TokenError("token_days_too_long", maximum=180, days=365)
-    assert (
-        tokens_translator("id")(refusal)
-        == "token paling lama berlaku 180 hari, bukan 365: terbitkan baru nanti"
+    assert error_text(refusal, "id") == "token paling lama berlaku 180 hari, bukan 365: terbitkan baru nanti"
+    assert error_text(refusal, "en") == str(refusal)
+
+
+def test_no_samawa_word_replaces_another_page_word() -> None:
+    """CATALOGUE.update would silently replace a word with the same key (admin/i18n.py or a feature file)."""
+    module = ast.parse(Path(admin.i18n.__file__).read_text())
+    [portal] = [
+        n.value for n in module.body if isinstance(n, ast.AnnAssign) and ast.unparse(n.target) == "CATALOGUE"
+    ]
+    assert isinstance(portal, ast.Dict)
+    taken = {ast.literal_eval(key) for key in portal.keys if key}
+    taken |= set(ACCESS_CATALOGUE) | set(ALERTS_CATALOGUE) | set(DASHBOARD_CATALOGUE)
+    assert not set(SAMAWA_CATALOGUE) & taken
+    assert all(
+        CATALOGUE[key] is entry and entry["id"] and entry["en"] for key, entry in SAMAWA_CATALOGUE.items()
     )
-    assert tokens_translator("en")(refusal) == str(refusal)
-    assert not set(TOKENS_CATALOGUE) & set(CATALOGUE), "a token page word would hide the portal's own"
-    assert all(entry["id"] and entry["en"] for entry in TOKENS_CATALOGUE.values())

@@ -9,7 +9,7 @@ from aiohttp import web
 from admin.i18n_access import ACCESS_CATALOGUE
 from admin.i18n_alerts import ALERTS_CATALOGUE, ALERTS_REFUSALS
 from admin.i18n_dashboard import DASHBOARD_CATALOGUE
-from admin.i18n_samawa import SAMAWA_CATALOGUE
+from admin.i18n_samawa import SAMAWA_CATALOGUE, TOKEN_REFUSALS
 from smedi.refusals import Refusal
 
 LANGUAGES = ("id", "en")
@@ -603,6 +603,7 @@ CATALOGUE.update(DASHBOARD_CATALOGUE)  # the live dashboard (admin/i18n_dashboar
 CATALOGUE.update(ALERTS_CATALOGUE)  # the anomaly alert pages (admin/i18n_alerts.py)
 CATALOGUE.update(SAMAWA_CATALOGUE)  # the SAMAWA pages (admin/i18n_samawa.py)
 REFUSALS.update(ALERTS_REFUSALS)
+REFUSALS.update(TOKEN_REFUSALS)  # SAMAWA's token requests (admin/samawa/token_store.py)
 
 ERROR_KEYS = frozenset(k for k in CATALOGUE if k.startswith("error_"))
 

@@ -17,6 +17,7 @@ import asyncpg
 
 from admin import audit
 from admin.samawa import SamawaError, signing_keys, tokens
+from smedi.refusals import Refusal
 from smedi.settings import Settings
 from smedi.sql import load_queries
 
@@ -32,7 +33,7 @@ MAX_USES = 500
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")  # as the datasets table checks it
 
 
-class TokenError(SamawaError):
+class TokenError(Refusal, SamawaError):
     """A refused token request: str() is English (the CLI); the portal shows `key` in the reader's words."""
 
     MESSAGES: ClassVar[Mapping[str, str]] = {
@@ -51,11 +52,6 @@ class TokenError(SamawaError):
         "token_unknown": "there is no token {jti}",
         "token_already_revoked": "token {jti} was already revoked on {when} by {who}",
     }
-
-    def __init__(self, key: str, **params: object) -> None:
-        self.key = key
-        self.params = params
-        super().__init__(self.MESSAGES[key].format(**params))
 
 
 @dataclass(frozen=True)

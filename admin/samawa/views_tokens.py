@@ -12,8 +12,6 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from admin.forms import FormError, text
-from admin.i18n import language, translator
-from admin.i18n_samawa import TOKEN_REFUSALS
 from admin.keys import DB, SETTINGS
 from admin.pages import render_page
 from admin.samawa import signing_keys, token_store, tokens
@@ -26,13 +24,6 @@ KID = re.compile(r"^[0-9]{8}-[0-9a-f]{8}$")
 EMPTY_FORM: Mapping[str, object] = {
     "org": "", "datasets": (), "actions": ("submit",), "days": str(token_store.DEFAULT_DAYS), "note": "",
 }  # fmt: skip
-
-
-def error_text(error: Exception, lang: str) -> str:
-    """A refusal in the reader's language: TokenError is no Refusal, so `_` alone would say it in English."""
-    if isinstance(error, TokenError) and lang != "en":
-        return TOKEN_REFUSALS[error.key].format(**error.params)
-    return translator(lang)(error)
 
 
 async def render_list(
@@ -57,7 +48,7 @@ async def render_list(
         "now": datetime.now(UTC),
         "timezone": request.app[SETTINGS].tz.key,
         "form": form,
-        "error": error_text(error, language(request)) if error else "",
+        "error": error or "",
         # what the last change did, named by the redirect; shown only when it has the shape it should
         "revoked": revoked if _is_uuid(revoked) else "",
         "rotated": rotated if KID.match(rotated) else "",

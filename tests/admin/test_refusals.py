@@ -14,6 +14,7 @@ import admin.forms
 import admin.list_formats
 import admin.policy_rules
 import admin.quotas
+import admin.samawa.token_store
 import admin.schedules
 import proxy_addons.hostnames
 import proxy_addons.rules
@@ -24,8 +25,8 @@ from smedi.refusals import Refusal
 
 # Every module that defines a refusal, imported above so that the subclasses below are all known.
 MODULES = (admin.categories, admin.category_lists, admin.exceptions, admin.forms, admin.list_formats,
-           admin.policy_rules, admin.quotas, admin.schedules, proxy_addons.hostnames,
-           proxy_addons.rules)  # fmt: skip
+           admin.policy_rules, admin.quotas, admin.samawa.token_store, admin.schedules,
+           proxy_addons.hostnames, proxy_addons.rules)  # fmt: skip
 
 
 def every_refusal_class(cls: type[Refusal] = Refusal) -> list[type[Refusal]]:

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 import admin.i18n
 from admin.directory import add_org
-from admin.i18n import CATALOGUE
+from admin.i18n import CATALOGUE, translator
 from admin.i18n_access import ACCESS_CATALOGUE
 from admin.i18n_alerts import ALERTS_CATALOGUE
 from admin.i18n_dashboard import DASHBOARD_CATALOGUE
@@ -23,7 +23,6 @@ from admin.i18n_samawa import SAMAWA_CATALOGUE, TOKEN_REFUSALS
 from admin.samawa import tokens
 from admin.samawa.token_store import TokenError
 from admin.samawa.tokens import TokenRefused
-from admin.samawa.views_tokens import error_text
 from tests.admin.conftest import NewClient, csrf_token, sign_in
 
 TOKEN_BOX = re.compile(r'<textarea id="token-value"[^>]*>([^<]+)</textarea>')
@@ -227,8 +226,8 @@ def test_every_token_refusal_reads_in_indonesian_with_the_same_fields() -> None:
     for key, english in TokenError.MESSAGES.items():
         assert fields(TOKEN_REFUSALS[key]) == fields(english), key
     refusal = TokenError("token_days_too_long", maximum=180, days=365)
-    assert error_text(refusal, "id") == "token paling lama berlaku 180 hari, bukan 365: terbitkan baru nanti"
-    assert error_text(refusal, "en") == str(refusal)
+    assert translator("id")(refusal) == "token paling lama berlaku 180 hari, bukan 365: terbitkan baru nanti"
+    assert translator("en")(refusal) == str(refusal)
 
 
 def test_no_samawa_word_replaces_another_page_word() -> None:

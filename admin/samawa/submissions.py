@@ -46,6 +46,7 @@ class Body:
     mode: str
     dry_run: bool
     errors: list[RowError] = field(default_factory=list)
+    table: bool = False  # the rows come from a table with a header (CSV): every field needs its column
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,7 @@ def body_from_csv(data: bytes, *, mode: object = None, dry_run: object = None) -
         mode=parse_mode(mode),
         dry_run=parse_flag(dry_run, "dry_run"),
         errors=list(table.errors),
+        table=True,
     )
 
 
@@ -209,7 +211,7 @@ def check_submission(
         raise SubmissionError(
             "upsert_without_primary_key", "mode upsert needs a primaryKey in the dataset's schema"
         )
-    validation = validate_rows(schema, body.rows, references, public=public)
+    validation = validate_rows(schema, body.rows, references, public=public, table=body.table)
     errors = [*body.errors, *validation.errors]
     if len(validation.rows) == len(body.rows):  # typed rows line up with the row numbers
         errors += merged_key_errors(schema, body.mode, previous, validation.rows)

@@ -686,11 +686,15 @@ def validate_rows(
     references: Mapping[str, frozenset[str]],
     *,
     public: bool,
+    table: bool = False,
 ) -> Validation:
     """Type every cell and check every constraint; ALL errors are collected, in row order.
 
-    A schema field absent from every row, or a column the schema does not know present in every row, is
-    reported once as a whole-file error (row 0) rather than once per row.
+    A field a row leaves out is a missing value, as an empty cell is: an error only where a value is
+    required. `table`: the rows come from a table with a header (CSV), where a field of the schema with no
+    column is an error even if optional (the file does not have the schema's shape). A field absent from
+    every row, or a column the schema does not know present in every row, is reported once as a
+    whole-file error (row 0) rather than once per row.
     `public`: the dataset is `publik`, so any NIK-like value is refused (the privacy gate).
     """
     names = schema.field_names
@@ -732,7 +736,8 @@ def validate_rows(
                 out[name] = None
                 absent += 1
                 missing_rows[name] = missing_rows.get(name, 0) + 1
-                errors.append(RowError(count, name, "missing_field", f"the row has no field {name!r}"))
+                if name in required:
+                    errors.append(RowError(count, name, "missing_field", f"the row has no field {name!r}"))
                 continue
             if public:
                 # The privacy gate reads every text cell (a NIK can hide in a note) and whole numbers (a NIK
@@ -781,6 +786,8 @@ def validate_rows(
                     errors.append(RowError(count, None, "primary_key", message))
         typed_rows.append(out)
 
+    if not table:  # left out of every row of a JSON body: only a required field's absence is an error
+        missing_rows = {name: n for name, n in missing_rows.items() if name in required}
     errors = _fold_whole_file(errors, count, missing_rows, extra_rows)
     return Validation(typed_rows, errors)
 

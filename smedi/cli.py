@@ -34,6 +34,11 @@ class UsageError(Exception):
     """Bad input from the person at the keyboard: printed, exit 2."""
 
 
+def _local_minute(moment: datetime | None, settings: Settings) -> str:
+    """A moment as the person at the keyboard reads it: local time (SMEDI_TZ) to the minute; '-' for none."""
+    return "-" if moment is None else f"{moment.astimezone(settings.tz):%Y-%m-%d %H:%M}"
+
+
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 

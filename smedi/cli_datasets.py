@@ -6,17 +6,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from smedi.settings import Settings
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a schema or metadata file: JSON of a page or two
-
-
-def _when(moment: datetime | None, settings: Settings) -> str:
-    return "-" if moment is None else f"{moment.astimezone(settings.tz):%Y-%m-%d %H:%M}"
 
 
 def _json_file(path: str, what: str) -> Any:
@@ -76,7 +71,7 @@ async def cmd_dataset_list(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_dataset_submissions(args: argparse.Namespace, settings: Settings) -> int:
     from admin.samawa.datasets import require_dataset
     from admin.samawa.submission_store import list_submissions
-    from smedi.cli import _database, _print_table
+    from smedi.cli import _database, _local_minute, _print_table
 
     async with _database(settings) as conn:
         dataset = await require_dataset(conn, args.slug)
@@ -86,8 +81,8 @@ async def cmd_dataset_submissions(args: argparse.Namespace, settings: Settings) 
                          ensure_ascii=False))  # fmt: skip
         return 0
     rows = [
-        [str(s.id), _when(s.received_at, settings), s.mode, str(s.row_count), s.status, str(s.version or "-"),
-         s.reviewed_by or "-", s.review_note.replace("\n", " ")[:60]]
+        [str(s.id), _local_minute(s.received_at, settings), s.mode, str(s.row_count), s.status,
+         str(s.version or "-"), s.reviewed_by or "-", s.review_note.replace("\n", " ")[:60]]
         for s in found
     ]  # fmt: skip
     columns = ["id", "received", "mode", "rows", "status", "version", "reviewed by", "note"]
@@ -115,7 +110,7 @@ async def cmd_dataset_review(args: argparse.Namespace, settings: Settings) -> in
 async def cmd_dataset_versions(args: argparse.Namespace, settings: Settings) -> int:
     from admin.samawa.datasets import require_dataset
     from admin.samawa.submission_store import list_versions
-    from smedi.cli import _database, _print_table
+    from smedi.cli import _database, _local_minute, _print_table
 
     async with _database(settings) as conn:
         dataset = await require_dataset(conn, args.slug)
@@ -125,7 +120,7 @@ async def cmd_dataset_versions(args: argparse.Namespace, settings: Settings) -> 
                           "versions": [v.as_json() for v in found]}, indent=2))  # fmt: skip
         return 0
     rows = [
-        [str(v.version), _when(v.published_at, settings), v.published_by, str(v.submission_id),
+        [str(v.version), _local_minute(v.published_at, settings), v.published_by, str(v.submission_id),
          str(v.row_count), v.sha256]
         for v in found
     ]  # fmt: skip

@@ -12,13 +12,9 @@ from typing import Any
 from smedi.settings import Settings
 
 
-def _when(moment: datetime | None, settings: Settings) -> str:
-    return "-" if moment is None else f"{moment.astimezone(settings.tz):%Y-%m-%d %H:%M}"
-
-
 async def cmd_token_issue(args: argparse.Namespace, settings: Settings) -> int:
     from admin.samawa import token_store
-    from smedi.cli import _actor, _database
+    from smedi.cli import _actor, _database, _local_minute
 
     async with _database(settings) as conn:
         issued = await token_store.issue(
@@ -29,7 +25,8 @@ async def cmd_token_issue(args: argparse.Namespace, settings: Settings) -> int:
     print(issued.token)
     print(
         f"token {issued.jti} for OPD {issued.org_code}: {', '.join(issued.actions)} on "
-        f"{', '.join(issued.datasets)}, until {_when(issued.expires_at, settings)} ({settings.tz.key}). "
+        f"{', '.join(issued.datasets)}, until {_local_minute(issued.expires_at, settings)} "
+        f"({settings.tz.key}). "
         "It is shown only now: hand it to the OPD over a safe channel.",
         file=sys.stderr,
     )
@@ -38,7 +35,7 @@ async def cmd_token_issue(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     from admin.samawa import token_store
-    from smedi.cli import _database, _print_table
+    from smedi.cli import _database, _local_minute, _print_table
 
     async with _database(settings) as conn:
         found = await token_store.list_tokens(conn, args.org)
@@ -48,7 +45,8 @@ async def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     rows = [
         [t.jti, t.org_code, t.status(now), ",".join(t.datasets), ",".join(t.actions),
-         _when(t.expires_at, settings), str(t.use_count), _when(t.last_used_at, settings), t.note]
+         _local_minute(t.expires_at, settings), str(t.use_count), _local_minute(t.last_used_at, settings),
+         t.note]
         for t in found
     ]  # fmt: skip
     columns = ["jti", "opd", "status", "datasets", "actions", "expires", "uses", "last use", "note"]
@@ -70,7 +68,7 @@ async def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_token_uses(args: argparse.Namespace, settings: Settings) -> int:
     from admin.samawa import token_store
-    from smedi.cli import _database, _print_table
+    from smedi.cli import _database, _local_minute, _print_table
 
     async with _database(settings) as conn:
         found = await token_store.uses(conn, args.jti, args.limit)
@@ -80,7 +78,7 @@ async def cmd_token_uses(args: argparse.Namespace, settings: Settings) -> int:
         ]
         print(json.dumps({"jti": args.jti.strip().lower(), "uses": uses}, indent=2))
         return 0
-    rows = [[_when(u.at, settings), u.ip or "-", u.dataset, u.outcome] for u in found]
+    rows = [[_local_minute(u.at, settings), u.ip or "-", u.dataset, u.outcome] for u in found]
     _print_table(["time", "ip", "dataset", "outcome"], rows)
     if not found:
         print("(no uses)")

@@ -198,6 +198,8 @@ class DatasetCache:
     def __init__(self) -> None:
         self._datasets: dict[str, PublicDataset] = {}
         self.orders = RowOrders()  # which rows answer a filter or sort, per immutable version
+        # dataset id → (fingerprint, its chart): drawn from every row of a version that never changes
+        self.charts: dict[int, tuple[str, Any]] = {}
 
     async def get(
         self, db: asyncpg.Pool | asyncpg.Connection, slug: str, *, fresh: bool = False

@@ -88,15 +88,14 @@ def cell_text(value: object) -> str:
 
 
 async def dataset_page(request: web.Request) -> web.Response:
-    db = request.app[DB]
-    dataset = await dataset_or_404(request)
+    db, cache, slug = request.app[DB], request.app[DATASET_CACHE], request.match_info["slug"]
+    dataset = await cache.get(db, slug)  # current_page below checks it is still current
+    if dataset is None:
+        raise not_public(slug)
     pages = max(1, math.ceil(dataset.row_count / PAGE_SIZE))
     page = min(whole_param(request.query, "halaman", 1), pages)
     found = await public_store.current_page(
-        db,
-        request.app[DATASET_CACHE],
-        dataset.slug,
-        lambda _d: RowQuery(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE),
+        db, cache, slug, lambda _d: RowQuery(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     )
     if found is None:
         raise not_public(dataset.slug)
@@ -132,7 +131,7 @@ async def dataset_page(request: web.Request) -> web.Response:
             (v, public_export.published_hash(v.sha256, dataset.suppression))
             for v in await public_store.versions(db, dataset)
         ],
-        "chart": await chart_for(db, dataset),
+        "chart": await chart_for(db, cache, dataset),
         "suppressed": sorted(suppressed_fields(dataset.suppression)),
         "below": below,
         "base": base,
@@ -141,7 +140,18 @@ async def dataset_page(request: web.Request) -> web.Response:
     return render_page("samawa/public/dataset.html", request, context)
 
 
-async def chart_for(db: Any, dataset: PublicDataset) -> public_chart.Chart | None:
+async def chart_for(db: Any, cache: DatasetCache, dataset: PublicDataset) -> public_chart.Chart | None:
+    """The version's chart, drawn once: it reads every row, and a version never changes."""
+    kept = cache.charts.get(dataset.id)
+    if kept is not None and kept[0] == dataset.fingerprint:
+        chart: public_chart.Chart | None = kept[1]
+        return chart
+    chart = await draw_chart(db, dataset)
+    cache.charts[dataset.id] = (dataset.fingerprint, chart)
+    return chart
+
+
+async def draw_chart(db: Any, dataset: PublicDataset) -> public_chart.Chart | None:
     suppressed = suppressed_fields(dataset.suppression)
     chosen = public_chart.choose_fields(dataset.schema, suppressed)
     if chosen is None or dataset.row_count > public_chart.MAX_ROWS:
